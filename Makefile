@@ -1,0 +1,74 @@
+# The README's commands. Everything installs into .venv on first use (Python >= 3.11).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SAM_VENV ?= .venv-sam
+# sam build needs the Lambda runtime's Python (3.13) on PATH; pyenv provides it here.
+PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | tail -n 1)
+
+.PHONY: install run test lint format typecheck cfn-lint openapi openapi-check pytest unit \
+	integration e2e build validate clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Start the local stack (moto + the API on http://127.0.0.1:$${ATELIER_PORT:-3000}).
+run: install
+	$(PY) -m infra.local
+
+## Everything CI checks: lint, types, template, OpenAPI freshness, all tests.
+test: install lint typecheck cfn-lint openapi-check pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install
+	$(VENV)/bin/mypy shared/atelier functions infra
+
+cfn-lint: install
+	$(VENV)/bin/cfn-lint template.yaml
+
+openapi: install
+	$(PY) -m infra.openapi
+
+openapi-check: install
+	$(PY) -m infra.openapi --check
+
+pytest: install
+	$(PY) -m pytest
+
+unit: install
+	$(PY) -m pytest -m unit
+
+integration: install
+	$(PY) -m pytest -m integration
+
+e2e: install
+	$(PY) -m pytest -m e2e
+
+## Build the deployable artifacts with AWS SAM (needs python3.13; see README).
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	touch $@
+
+validate: $(SAM_VENV)/.installed
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(SAM_VENV)/bin/sam validate --lint
+
+build: $(SAM_VENV)/.installed
+	PATH="$(PY313):$$PATH" $(SAM_VENV)/bin/sam build
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

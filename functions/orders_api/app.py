@@ -1,0 +1,150 @@
+"""orders_api: the public catalog and terms, and the customer's own orders."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from atelier.api import auth
+from atelier.api.errors import register_error_handlers
+from atelier.api.openapi import documented, published_document
+from atelier.api.schemas import (
+    CreateOrderIn,
+    OrderPage,
+    OrderView,
+    ProductPage,
+    ProductView,
+    Terms,
+)
+from atelier.bootstrap import get_container
+from atelier.domain.terms import CURRENT_TERMS
+from atelier.observability import logger, metrics, tracer
+from atelier.services import catalog, customer_orders
+from atelier.services.create_order import PlaceOrder, create_order
+
+app = APIGatewayHttpResolver(enable_validation=True)
+register_error_handlers(app)
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100).")]
+Cursor = Annotated[
+    str | None, Query(max_length=512, description="next_cursor of the previous page.")
+]
+OrderId = Annotated[str, Path(max_length=64)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retry-safe creation: the same key within 24 h answers the first order.",
+    ),
+]
+
+
+@app.get("/products", tags=["catalog"], **documented(200, ProductPage, 422))
+def list_products(limit: Limit = 20, cursor: Cursor = None) -> ProductPage:
+    page = catalog.list_products(get_container().products, limit=limit, cursor=cursor)
+    return ProductPage(items=[ProductView.of(p) for p in page.items], next_cursor=page.next_cursor)
+
+
+@app.get("/products/<product_id>", tags=["catalog"], **documented(200, ProductView, 404, 422))
+def get_product(product_id: Annotated[str, Path(max_length=64)]) -> ProductView:
+    return ProductView.of(catalog.get_product(get_container().products, product_id))
+
+
+@app.get("/terms", tags=["catalog"], **documented(200, Terms))
+def get_terms() -> Terms:
+    return Terms(version=CURRENT_TERMS.version, text=CURRENT_TERMS.text)
+
+
+@app.get("/openapi.json", tags=["catalog"], include_in_schema=False)
+def get_openapi() -> Response[str]:
+    return Response(200, content_types.APPLICATION_JSON, published_document())
+
+
+@app.post("/orders", tags=["orders"], **documented(201, OrderView, 400, 401, 409, 422, 503))
+def post_order(body: CreateOrderIn, idempotency_key: IdempotencyKey = None) -> Response[Any]:
+    container = get_container()
+    customer = auth.customer_id(app)
+
+    def place() -> dict[str, Any]:
+        order = create_order(
+            PlaceOrder(
+                customer_id=customer,
+                product_id=body.product_id,
+                size=body.size,
+                customization=body.customization.to_domain(),
+                contact=body.contact.to_domain(),
+                shipping_address=body.shipping_address.to_domain(),
+                accept_terms_version=body.accept_terms_version,
+            ),
+            products=container.products,
+            orders=container.orders,
+            gateway=container.gateway,
+            clock=container.clock,
+            customization_fee_cents=container.settings.customization_fee_cents,
+        )
+        return OrderView.of(order, container.clock.now()).model_dump(mode="json")
+
+    if idempotency_key is None:
+        view = place()
+    else:
+        from atelier.adapters.idempotency import run_once
+
+        view = run_once(
+            container.idempotency,
+            customer_id=customer,
+            key=idempotency_key,
+            body=body.model_dump(mode="json"),
+            work=place,
+            lambda_context=app.lambda_context,
+        )
+    return Response(
+        HTTPStatus.CREATED,
+        content_types.APPLICATION_JSON,
+        json.dumps(view),
+        headers={"Location": f"/orders/{view['order_id']}"},
+    )
+
+
+@app.get("/orders", tags=["orders"], **documented(200, OrderPage, 401, 422, 503))
+def list_orders(limit: Limit = 20, cursor: Cursor = None) -> OrderPage:
+    container = get_container()
+    page = customer_orders.list_customer_orders(
+        container.orders, auth.customer_id(app), limit=limit, cursor=cursor
+    )
+    now = container.clock.now()
+    return OrderPage(items=[OrderView.of(o, now) for o in page.items], next_cursor=page.next_cursor)
+
+
+@app.get("/orders/<order_id>", tags=["orders"], **documented(200, OrderView, 401, 404, 422, 503))
+def get_order(order_id: OrderId) -> OrderView:
+    container = get_container()
+    order = customer_orders.get_customer_order(container.orders, auth.customer_id(app), order_id)
+    return OrderView.of(order, container.clock.now())
+
+
+@app.post(
+    "/orders/<order_id>/cancel",
+    tags=["orders"],
+    **documented(200, OrderView, 401, 404, 409, 422, 503),
+)
+def post_cancel(order_id: OrderId) -> OrderView:
+    container = get_container()
+    order = customer_orders.cancel_order(
+        container.orders, container.clock, auth.customer_id(app), order_id
+    )
+    return OrderView.of(order, container.clock.now())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,140 @@
+"""The local JWT authorizer: HS256 tokens signed with a shared secret, standing in for Cognito.
+
+Claims reach the functions as API Gateway's JWT authorizer writes them: every value a string,
+numbers in decimal, arrays as `"[a b]"` (so `cognito:groups` ["staff"] becomes `"[staff]"`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+ISSUER = "atelier-local"
+TOKEN_LIFETIME = timedelta(days=30)
+DEFAULT_SECRET = "local-dev-secret"  # noqa: S105 - the documented local-only default
+
+_HEADER = {"alg": "HS256", "typ": "JWT"}
+_SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+class InvalidTokenError(Exception):
+    """The token is missing, malformed, forged or expired. The reason is for tests and the
+    console's debug output, never for the client (which only sees 401 Unauthorized)."""
+
+
+def _encode_segment(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _decode_segment(segment: str) -> bytes:
+    if not _SEGMENT.match(segment) or len(segment) % 4 == 1:
+        raise InvalidTokenError("not base64url")
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidTokenError("not base64url") from exc
+
+
+def _signature(secret: str, signing_input: str) -> bytes:
+    return hmac.new(secret.encode(), signing_input.encode("ascii"), hashlib.sha256).digest()
+
+
+def sign(claims: Mapping[str, Any], secret: str) -> str:
+    """An HS256 JWT carrying `claims`."""
+    header = _encode_segment(json.dumps(_HEADER, separators=(",", ":")).encode())
+    payload = _encode_segment(json.dumps(dict(claims), separators=(",", ":")).encode())
+    signing_input = f"{header}.{payload}"
+    return f"{signing_input}.{_encode_segment(_signature(secret, signing_input))}"
+
+
+def issue_token(
+    secret: str, *, sub: str, email: str | None, groups: Iterable[str], now: datetime
+) -> str:
+    """A Cognito-like ID token valid for 30 days from `now` (the local clock)."""
+    issued_at = int(now.timestamp())
+    claims: dict[str, Any] = {"sub": sub}
+    if email is not None:
+        claims["email"] = email
+    group_list = list(groups)
+    if group_list:  # Cognito leaves the claim out for a user in no group
+        claims["cognito:groups"] = group_list
+    claims.update(
+        {
+            "iss": ISSUER,
+            "token_use": "id",
+            "iat": issued_at,
+            "exp": issued_at + int(TOKEN_LIFETIME.total_seconds()),
+        }
+    )
+    return sign(claims, secret)
+
+
+def verify_token(token: str, secret: str, now: datetime) -> dict[str, Any]:
+    """The token's claims if it is a well-formed HS256 JWT signed with `secret` and not expired
+    at `now`; raises InvalidTokenError otherwise."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise InvalidTokenError("not three segments")
+    header_segment, payload_segment, signature_segment = parts
+    try:
+        header = json.loads(_decode_segment(header_segment))
+    except ValueError as exc:
+        raise InvalidTokenError("header is not JSON") from exc
+    if not isinstance(header, dict) or header.get("alg") != "HS256":
+        raise InvalidTokenError("algorithm is not HS256")
+    expected = _signature(secret, f"{header_segment}.{payload_segment}")
+    if not hmac.compare_digest(expected, _decode_segment(signature_segment)):
+        raise InvalidTokenError("bad signature")
+    try:
+        claims = json.loads(_decode_segment(payload_segment))
+    except ValueError as exc:
+        raise InvalidTokenError("payload is not JSON") from exc
+    if not isinstance(claims, dict):
+        raise InvalidTokenError("payload is not an object")
+    instant = now.timestamp()
+    expires = claims.get("exp")
+    if isinstance(expires, bool) or not isinstance(expires, int | float):
+        raise InvalidTokenError("no numeric exp")
+    if instant >= expires:
+        raise InvalidTokenError("expired")
+    not_before = claims.get("nbf")
+    if isinstance(not_before, int | float) and instant < not_before:
+        raise InvalidTokenError("not yet valid")
+    return claims
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token from an Authorization header, with or without the `Bearer ` prefix."""
+    if authorization is None:
+        return None
+    value = authorization.strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == "bearer":
+        value = rest.strip()
+    return value or None
+
+
+def render_claim(value: Any) -> str:
+    """One claim as API Gateway's JWT authorizer hands it to the function."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + " ".join(render_claim(item) for item in value) + "]"
+    if value is None:
+        return "null"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def render_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    return {key: render_claim(value) for key, value in claims.items()}

@@ -1,0 +1,1 @@
+"""Atelier: customized jewelry orders. The domain package shipped as the functions' layer."""

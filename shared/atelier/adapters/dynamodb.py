@@ -1,0 +1,496 @@
+"""DynamoDB adapters: the single table of docs/data-model.md.
+
+Everything above this module sees domain objects and domain errors, never attribute maps or
+botocore exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from atelier.adapters.cursor import decode_cursor, encode_cursor
+from atelier.clock import isoformat_z, parse_iso
+from atelier.domain.catalog import CustomizationRange, Product
+from atelier.domain.customization import Customization, ReviewReason
+from atelier.domain.errors import ConflictError, ServiceUnavailableError
+from atelier.domain.order import (
+    Address,
+    Checkout,
+    Contact,
+    Delay,
+    HistoryEntry,
+    Order,
+    OrderStatus,
+    ProductSnapshot,
+    Review,
+    Shipment,
+    Surcharge,
+)
+from atelier.domain.pricing import Amounts
+from atelier.ports import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Errors a caller may retry after the SDK's own retries are spent.
+_TRANSIENT = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain values to a DynamoDB attribute map; None values are left out."""
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+@contextmanager
+def translated_errors(operation: str) -> Iterator[None]:
+    """Turn botocore failures into domain errors; conditional failures are the caller's."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _TRANSIENT:
+            raise ServiceUnavailableError(
+                "The store is busy; try again shortly.", details={"operation": operation}
+            ) from exc
+        if code == "TransactionCanceledException":
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons:
+                raise ConflictError(
+                    "The order changed while this request was handled; read it and try again.",
+                    code="CONCURRENT_UPDATE",
+                ) from exc
+            if any(r in {"TransactionConflict", "ThrottlingError"} for r in reasons):
+                raise ServiceUnavailableError(
+                    "The store is busy; try again shortly.", details={"operation": operation}
+                ) from exc
+        raise
+    except BotoCoreError as exc:  # timeouts, connection failures
+        raise ServiceUnavailableError(
+            "The store did not answer; try again shortly.", details={"operation": operation}
+        ) from exc
+
+
+# ---------------------------------------------------------------------------- keys
+
+
+def order_key(order_id: str) -> dict[str, Any]:
+    return to_item({"pk": f"ORDER#{order_id}", "sk": "ORDER"})
+
+
+def product_key(product_id: str) -> dict[str, Any]:
+    return to_item({"pk": f"PRODUCT#{product_id}", "sk": "PRODUCT"})
+
+
+# ---------------------------------------------------------------------------- products
+
+
+class DynamoProductRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, product_id: str) -> Product | None:
+        with translated_errors("get_product"):
+            answer = self._client.get_item(TableName=self._table, Key=product_key(product_id))
+        item = answer.get("Item")
+        return Product.model_validate(from_item(item)["product"]) if item else None
+
+    def list(
+        self, *, limit: int, cursor: str | None, include_inactive: bool = False
+    ) -> Page[Product]:
+        # Active products sit under CATALOG#ACTIVE; staff also see CATALOG#INACTIVE.
+        partitions = (
+            ["CATALOG#ACTIVE", "CATALOG#INACTIVE"] if include_inactive else ["CATALOG#ACTIVE"]
+        )
+        position = decode_cursor(cursor, ("p", "id")) if cursor else None
+        if position is not None and position["p"] not in partitions:
+            position = None
+        items: list[Product] = []
+        start = partitions.index(position["p"]) if position else 0
+        for partition in partitions[start:]:
+            args: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": "ByStatus",
+                "KeyConditionExpression": "gsi2pk = :p",
+                "ExpressionAttributeValues": to_item({":p": partition}),
+                "Limit": limit - len(items),
+            }
+            if position and position["p"] == partition:
+                args["ExclusiveStartKey"] = to_item(
+                    {
+                        "gsi2pk": partition,
+                        "gsi2sk": position["id"],
+                        "pk": f"PRODUCT#{position['id']}",
+                        "sk": "PRODUCT",
+                    }
+                )
+            with translated_errors("list_products"):
+                answer = self._client.query(**args)
+            items += [Product.model_validate(from_item(i)["product"]) for i in answer["Items"]]
+            if len(items) >= limit:
+                last = answer.get("LastEvaluatedKey")
+                more = last is not None or partition != partitions[-1]
+                next_cursor = (
+                    encode_cursor({"p": partition, "id": items[-1].product_id}) if more else None
+                )
+                return Page(items, next_cursor)
+            position = None
+        return Page(items, None)
+
+    def save(self, product: Product) -> None:
+        partition = "CATALOG#ACTIVE" if product.active else "CATALOG#INACTIVE"
+        item = {
+            "pk": f"PRODUCT#{product.product_id}",
+            "sk": "PRODUCT",
+            "type": "PRODUCT",
+            "gsi2pk": partition,
+            "gsi2sk": product.product_id,
+            "product": product.model_dump(mode="json"),
+        }
+        with translated_errors("save_product"):
+            self._client.put_item(TableName=self._table, Item=to_item(item))
+
+
+# ---------------------------------------------------------------------------- orders
+
+
+def _iso(value: datetime | None) -> str | None:
+    return isoformat_z(value) if value is not None else None
+
+
+def _date(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def order_to_item(order: Order) -> dict[str, Any]:
+    created = isoformat_z(order.created_at)
+    c, a, r = order.customization, order.amounts, order.review
+    values: dict[str, Any] = {
+        "pk": f"ORDER#{order.order_id}",
+        "sk": "ORDER",
+        "type": "ORDER",
+        "gsi1pk": f"CUSTOMER#{order.customer_id}",
+        "gsi1sk": f"{created}#{order.order_id}",
+        "gsi2pk": f"STATUS#{order.status}",
+        "gsi2sk": f"{created}#{order.order_id}",
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "status": str(order.status),
+        "version": order.version,
+        "product_id": order.product_id,
+        "product": {
+            "name": order.product.name,
+            "price_cents": order.product.price_cents,
+            "currency": order.product.currency,
+            "sizes": list(order.product.sizes),
+            "customization": order.product.customization.model_dump(mode="json"),
+        },
+        "size": order.size,
+        "customization": _drop_none(
+            {"style": c.style, "color": c.color, "expression": c.expression, "remarks": c.remarks}
+        ),
+        "contact": _drop_none(
+            {"name": order.contact.name, "email": order.contact.email, "phone": order.contact.phone}
+        ),
+        "shipping_address": _drop_none(vars(order.shipping_address)),
+        "amounts": {
+            "product_cents": a.product_cents,
+            "customization_fee_cents": a.customization_fee_cents,
+            "surcharge_cents": a.surcharge_cents,
+            "paid_cents": a.paid_cents,
+            "refunded_cents": a.refunded_cents,
+            "currency": a.currency,
+        },
+        "terms_version": order.terms_version,
+        "created_at": created,
+        "payment_due_at": isoformat_z(order.payment_due_at),
+        "paid_at": _iso(order.paid_at),
+        "ship_by": _date(order.ship_by),
+        "review": {
+            "required": r.required,
+            "reasons": [vars(reason) for reason in r.reasons],
+            "surcharge": None
+            if r.surcharge is None
+            else {
+                "cents": r.surcharge.cents,
+                "note": r.surcharge.note,
+                "due_at": isoformat_z(r.surcharge.due_at),
+            },
+        },
+        "delay": None
+        if order.delay is None
+        else {
+            "reason": order.delay.reason,
+            "expected_ship_date": order.delay.expected_ship_date.isoformat(),
+        },
+        "shipment": None
+        if order.shipment is None
+        else _drop_none(
+            {
+                "carrier": order.shipment.carrier,
+                "tracking_number": order.shipment.tracking_number,
+                "shipped_at": isoformat_z(order.shipment.shipped_at),
+                "delivered_at": _iso(order.shipment.delivered_at),
+            }
+        ),
+        "checkout": None
+        if order.checkout is None
+        else {
+            "provider": order.checkout.provider,
+            "url": order.checkout.url,
+            "session_id": order.checkout.session_id,
+            "expires_at": isoformat_z(order.checkout.expires_at),
+        },
+    }
+    values["review"] = _drop_none(values["review"])
+    return to_item(values)
+
+
+def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def item_to_order(item: Mapping[str, Any]) -> Order:
+    v = from_item(item)
+    review, amounts = v["review"], v["amounts"]
+    surcharge = review.get("surcharge")
+    delay, shipment, checkout = v.get("delay"), v.get("shipment"), v.get("checkout")
+    order = Order(
+        order_id=v["order_id"],
+        customer_id=v["customer_id"],
+        status=OrderStatus(v["status"]),
+        product_id=v["product_id"],
+        product=ProductSnapshot(
+            name=v["product"]["name"],
+            price_cents=v["product"]["price_cents"],
+            currency=v["product"]["currency"],
+            sizes=tuple(v["product"]["sizes"]),
+            customization=CustomizationRange.model_validate(v["product"]["customization"]),
+        ),
+        size=v.get("size"),
+        customization=Customization(**v["customization"]),
+        contact=Contact(**v["contact"]),
+        shipping_address=Address(**v["shipping_address"]),
+        amounts=Amounts(**amounts),
+        terms_version=v["terms_version"],
+        created_at=parse_iso(v["created_at"]),
+        payment_due_at=parse_iso(v["payment_due_at"]),
+        review=Review(
+            required=review["required"],
+            reasons=tuple(ReviewReason(**reason) for reason in review["reasons"]),
+            surcharge=None
+            if surcharge is None
+            else Surcharge(surcharge["cents"], surcharge["note"], parse_iso(surcharge["due_at"])),
+        ),
+        version=v["version"],
+        paid_at=parse_iso(v["paid_at"]) if v.get("paid_at") else None,
+        ship_by=date.fromisoformat(v["ship_by"]) if v.get("ship_by") else None,
+        delay=None
+        if delay is None
+        else Delay(delay["reason"], date.fromisoformat(delay["expected_ship_date"])),
+        shipment=None
+        if shipment is None
+        else Shipment(
+            shipment["carrier"],
+            shipment["tracking_number"],
+            parse_iso(shipment["shipped_at"]),
+            parse_iso(shipment["delivered_at"]) if shipment.get("delivered_at") else None,
+        ),
+        checkout=None
+        if checkout is None
+        else Checkout(
+            checkout["provider"],
+            checkout["url"],
+            checkout["session_id"],
+            parse_iso(checkout["expires_at"]),
+        ),
+    )
+    order.mark_persisted()
+    return order
+
+
+def history_to_item(order_id: str, entry: HistoryEntry) -> dict[str, Any]:
+    at = isoformat_z(entry.at)
+    return to_item(
+        {
+            "pk": f"ORDER#{order_id}",
+            "sk": f"HISTORY#{entry.version:06d}",
+            "type": "HISTORY",
+            "order_id": order_id,
+            "version": entry.version,
+            "at": at,
+            "actor": entry.actor,
+            "from_status": None if entry.from_status is None else str(entry.from_status),
+            "to_status": str(entry.to_status),
+            "reason": entry.reason,
+            "event_type": entry.event_type,
+            "event_id": entry.event_id,
+        }
+    )
+
+
+def _due_item(order_id: str, kind: str, due_at: datetime) -> dict[str, Any]:
+    return to_item(
+        {
+            "pk": f"ORDER#{order_id}",
+            "sk": f"DUE#{kind}",
+            "type": "DUE",
+            "gsi3pk": f"DUE#{kind}",
+            "gsi3sk": f"{isoformat_z(due_at)}#{order_id}",
+        }
+    )
+
+
+class DynamoOrderRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, order_id: str) -> Order | None:
+        with translated_errors("get_order"):
+            answer = self._client.get_item(
+                TableName=self._table, Key=order_key(order_id), ConsistentRead=True
+            )
+        item = answer.get("Item")
+        return item_to_order(item) if item else None
+
+    def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None) -> Page[Order]:
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByCustomer",
+            "KeyConditionExpression": "gsi1pk = :c",
+            "ExpressionAttributeValues": to_item({":c": f"CUSTOMER#{customer_id}"}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            # Rebuilt from the caller's own partition: a cursor cannot reach another customer.
+            position = decode_cursor(cursor, ("s", "o"))
+            args["ExclusiveStartKey"] = to_item(
+                {
+                    "gsi1pk": f"CUSTOMER#{customer_id}",
+                    "gsi1sk": position["s"],
+                    "pk": f"ORDER#{position['o']}",
+                    "sk": "ORDER",
+                }
+            )
+        with translated_errors("list_orders"):
+            answer = self._client.query(**args)
+        orders = [item_to_order(item) for item in answer["Items"]]
+        last = answer.get("LastEvaluatedKey")
+        next_cursor = None
+        if last is not None and orders:
+            last_values = from_item(last)
+            next_cursor = encode_cursor(
+                {"s": last_values["gsi1sk"], "o": last_values["pk"].removeprefix("ORDER#")}
+            )
+        return Page(orders, next_cursor)
+
+    def add(self, order: Order) -> None:
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": order_to_item(order),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        if order.checkout is not None:
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(
+                            {
+                                "pk": f"CHECKOUT#{order.checkout.session_id}",
+                                "sk": "CHECKOUT",
+                                "type": "POINTER",
+                                "order_id": order.order_id,
+                            }
+                        ),
+                    }
+                }
+            )
+        writes += self._history_and_due(order, previous_due={})
+        with translated_errors("add_order"):
+            self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        order.mark_persisted()
+
+    def save(self, order: Order) -> None:
+        if order.persisted is None:
+            raise ValueError("save() is for orders read from the store; use add()")
+        status, version = order.persisted.status, order.persisted.version
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": order_to_item(order),
+                    "ConditionExpression": "#s = :s AND version = :v",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": to_item({":s": str(status), ":v": version}),
+                }
+            }
+        ]
+        writes += self._history_and_due(order, previous_due=dict(order.persisted.due))
+        with translated_errors("save_order"):
+            self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        order.mark_persisted()
+
+    def _history_and_due(
+        self, order: Order, previous_due: dict[str, datetime]
+    ) -> list[dict[str, Any]]:
+        """History entries, plus the due-index entries that appeared, moved or went away."""
+        writes: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._table, "Item": history_to_item(order.order_id, entry)}}
+            for entry in order.new_history
+        ]
+        due = order.due_entries()
+        writes += [
+            {"Put": {"TableName": self._table, "Item": _due_item(order.order_id, kind, at)}}
+            for kind, at in due.items()
+            if previous_due.get(kind) != at
+        ]
+        writes += [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_item({"pk": f"ORDER#{order.order_id}", "sk": f"DUE#{kind}"}),
+                }
+            }
+            for kind in sorted(set(previous_due) - set(due))
+        ]
+        return writes

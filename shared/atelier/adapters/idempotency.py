@@ -1,0 +1,80 @@
+"""`Idempotency-Key` for POST /orders, on powertools Idempotency (DESIGN.md section 5).
+
+The record is keyed on (customer, key) so two customers never share one, kept 24 h; the request
+body is the validation payload, so the same key with another body is refused. Only successful
+results are stored: a failed attempt can be retried with the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+
+from atelier.domain.errors import ConflictError, ServiceUnavailableError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+KEEP_SECONDS = 24 * 60 * 60
+
+_config = IdempotencyConfig(
+    event_key_jmespath="[customer_id, idempotency_key]",
+    payload_validation_jmespath="body",
+    expires_after_seconds=KEEP_SECONDS,
+    raise_on_no_idempotency_key=True,
+)
+
+
+def idempotency_store(table_name: str, client: DynamoDBClient) -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
+
+
+def run_once(
+    store: DynamoDBPersistenceLayer,
+    *,
+    customer_id: str,
+    key: str,
+    body: dict[str, Any],
+    work: Callable[[], dict[str, Any]],
+    lambda_context: LambdaContext | None = None,
+) -> dict[str, Any]:
+    """`work()`'s result, computed at most once per (customer, key) within 24 h."""
+    if lambda_context is not None:
+        _config.register_lambda_context(lambda_context)
+    once = idempotent_function(
+        _perform, data_keyword_argument="request", persistence_store=store, config=_config
+    )
+    request = {"customer_id": customer_id, "idempotency_key": key, "body": body}
+    try:
+        result: dict[str, Any] = once(request=request, work=work)
+    except IdempotencyValidationError as exc:
+        raise ConflictError(
+            "This Idempotency-Key was used for a different request; use a new key.",
+            code="IDEMPOTENCY_KEY_REUSED",
+        ) from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise ConflictError(
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+            code="REQUEST_IN_PROGRESS",
+        ) from exc
+    except IdempotencyPersistenceLayerError as exc:
+        raise ServiceUnavailableError(
+            "Could not record the Idempotency-Key; try again shortly."
+        ) from exc
+    return result
+
+
+def _perform(request: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    return work()

@@ -1,0 +1,273 @@
+"""Request and response bodies of the HTTP API. Stored items live in the adapters, not here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from atelier.clock import isoformat_z
+from atelier.domain.catalog import CustomizationRange, Product
+from atelier.domain.customization import Customization
+from atelier.domain.order import Address, Contact, Order
+from atelier.domain.text import EXPRESSION_CAP, OPTION_CAP, REMARKS_CAP, check_text
+
+
+def _clean(cap: int, *, multiline: bool = False, required: bool = False) -> AfterValidator:
+    """Hard cap, no control or format characters, outer white space dropped (422 otherwise)."""
+
+    def validate(text: str) -> str:
+        cleaned = check_text(text, cap=cap, multiline=multiline)
+        if required and not cleaned:
+            raise ValueError("must not be blank")
+        return cleaned
+
+    return AfterValidator(validate)
+
+
+Option = Annotated[str, Field(max_length=OPTION_CAP), _clean(OPTION_CAP)]
+Expression = Annotated[str, Field(max_length=EXPRESSION_CAP), _clean(EXPRESSION_CAP)]
+Remarks = Annotated[str, Field(max_length=REMARKS_CAP), _clean(REMARKS_CAP, multiline=True)]
+Name = Annotated[str, Field(min_length=1, max_length=200), _clean(200, required=True)]
+Line = Annotated[str, Field(min_length=1, max_length=200), _clean(200, required=True)]
+OptionalLine = Annotated[str, Field(max_length=200), _clean(200)]
+City = Annotated[str, Field(min_length=1, max_length=100), _clean(100, required=True)]
+Region = Annotated[str, Field(max_length=100), _clean(100)]
+PostalCode = Annotated[str, Field(min_length=1, max_length=20), _clean(20, required=True)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class CustomizationIn(_In):
+    style: Option | None = None
+    color: Option | None = None
+    expression: Expression | None = Field(
+        default=None, description="An engraving's text, or one of the offered expressions."
+    )
+    remarks: Remarks | None = Field(default=None, description="Read by a designer (P4).")
+
+    def to_domain(self) -> Customization:
+        return Customization.of(self.style, self.color, self.expression, self.remarks)
+
+
+class ContactIn(_In):
+    name: Name
+    email: Annotated[
+        str, Field(max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
+    ]
+    phone: Annotated[str, Field(max_length=32, pattern=r"^\+?[0-9 ()./-]{5,31}$")] | None = None
+
+    def to_domain(self) -> Contact:
+        return Contact(self.name.strip(), self.email.strip(), self.phone)
+
+
+class AddressIn(_In):
+    line1: Line
+    line2: OptionalLine | None = None
+    city: City
+    region: Region | None = None
+    postal_code: PostalCode
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+
+    def to_domain(self) -> Address:
+        return Address(
+            line1=self.line1,
+            line2=self.line2 or None,
+            city=self.city,
+            region=self.region or None,
+            postal_code=self.postal_code,
+            country=self.country,
+        )
+
+
+class CreateOrderIn(_In):
+    """Prices, fees and totals are never sent: the server computes them (P2)."""
+
+    product_id: Annotated[str, Field(min_length=1, max_length=64)]
+    size: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    customization: CustomizationIn
+    contact: ContactIn
+    shipping_address: AddressIn
+    accept_terms_version: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="The version of GET /terms the customer accepted (P6)."
+    )
+
+
+# ---------------------------------------------------------------------------- responses
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable UPPER_SNAKE code to branch on.")
+    message: str = Field(description="What went wrong and what to do, for a person.")
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class Terms(BaseModel):
+    version: str
+    text: str
+
+
+class ProductView(BaseModel):
+    product_id: str
+    name: str
+    description: str
+    price_cents: int
+    currency: str
+    sizes: list[str]
+    customization: CustomizationRange
+
+    @classmethod
+    def of(cls, product: Product) -> ProductView:
+        return cls.model_validate(product.model_dump(exclude={"active"}))
+
+
+class ProductPage(BaseModel):
+    items: list[ProductView]
+    next_cursor: str | None
+
+
+class CustomizationView(BaseModel):
+    style: str | None
+    color: str | None
+    expression: str | None
+    remarks: str | None
+
+
+class AmountsView(BaseModel):
+    product_cents: int
+    customization_fee_cents: int
+    surcharge_cents: int
+    total_cents: int
+    paid_cents: int
+    refunded_cents: int
+    currency: str
+
+
+class ReviewReasonView(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class SurchargeView(BaseModel):
+    cents: int
+    note: str
+    due_at: str
+
+
+class ReviewView(BaseModel):
+    required: bool
+    reasons: list[ReviewReasonView]
+    surcharge: SurchargeView | None
+
+
+class DelayView(BaseModel):
+    reason: str
+    expected_ship_date: str
+
+
+class ShipmentView(BaseModel):
+    carrier: str
+    tracking_number: str
+    shipped_at: str
+    delivered_at: str | None
+
+
+class CheckoutView(BaseModel):
+    provider: str
+    url: str
+    session_id: str
+
+
+class OrderView(BaseModel):
+    """An order as its customer sees it. Times are ISO 8601 UTC; ship_by is a shop-local date."""
+
+    order_id: str
+    status: str
+    product_id: str
+    product_name: str
+    size: str | None
+    customization: CustomizationView
+    amounts: AmountsView
+    terms_version: str
+    created_at: str
+    payment_due_at: str
+    paid_at: str | None
+    ship_by: str | None
+    review: ReviewView
+    delay: DelayView | None
+    shipment: ShipmentView | None
+    checkout: CheckoutView | None
+
+    @classmethod
+    def of(cls, order: Order, now: datetime) -> OrderView:
+        a, r, checkout = order.amounts, order.review, order.open_checkout(now)
+        c = order.customization
+        return cls(
+            order_id=order.order_id,
+            status=order.effective_status(now),
+            product_id=order.product_id,
+            product_name=order.product.name,
+            size=order.size,
+            customization=CustomizationView(
+                style=c.style, color=c.color, expression=c.expression, remarks=c.remarks
+            ),
+            amounts=AmountsView(
+                product_cents=a.product_cents,
+                customization_fee_cents=a.customization_fee_cents,
+                surcharge_cents=a.surcharge_cents,
+                total_cents=a.total_cents,
+                paid_cents=a.paid_cents,
+                refunded_cents=a.refunded_cents,
+                currency=a.currency,
+            ),
+            terms_version=order.terms_version,
+            created_at=isoformat_z(order.created_at),
+            payment_due_at=isoformat_z(order.payment_due_at),
+            paid_at=isoformat_z(order.paid_at) if order.paid_at else None,
+            ship_by=order.ship_by.isoformat() if order.ship_by else None,
+            review=ReviewView(
+                required=r.required,
+                reasons=[ReviewReasonView(**vars(reason)) for reason in r.reasons],
+                surcharge=None
+                if r.surcharge is None
+                else SurchargeView(
+                    cents=r.surcharge.cents,
+                    note=r.surcharge.note,
+                    due_at=isoformat_z(r.surcharge.due_at),
+                ),
+            ),
+            delay=None
+            if order.delay is None
+            else DelayView(
+                reason=order.delay.reason,
+                expected_ship_date=order.delay.expected_ship_date.isoformat(),
+            ),
+            shipment=None
+            if order.shipment is None
+            else ShipmentView(
+                carrier=order.shipment.carrier,
+                tracking_number=order.shipment.tracking_number,
+                shipped_at=isoformat_z(order.shipment.shipped_at),
+                delivered_at=isoformat_z(order.shipment.delivered_at)
+                if order.shipment.delivered_at
+                else None,
+            ),
+            checkout=None
+            if checkout is None
+            else CheckoutView(
+                provider=checkout.provider, url=checkout.url, session_id=checkout.session_id
+            ),
+        )
+
+
+class OrderPage(BaseModel):
+    items: list[OrderView]
+    next_cursor: str | None

@@ -1,0 +1,85 @@
+"""Catalog products and the customization range each one publishes (P5)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+ProductId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+OptionText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OptionsRange(_Frozen):
+    options: tuple[OptionText, ...] = ()
+
+
+class ExpressionOptions(_Frozen):
+    """A choice among fixed expressions, e.g. a figure's smiling or winking face."""
+
+    kind: Literal["options"] = "options"
+    options: tuple[OptionText, ...]
+
+
+class ExpressionText(_Frozen):
+    """Free text within limits, e.g. an engraving."""
+
+    kind: Literal["text"] = "text"
+    max_length: int = Field(ge=1, le=200)
+    allowed_pattern: str = Field(max_length=200)
+
+    @field_validator("allowed_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"allowed_pattern is not a valid regular expression: {exc}") from exc
+        return value
+
+    def matches(self, text: str) -> bool:
+        return re.fullmatch(self.allowed_pattern, text) is not None
+
+
+class FixedAttributes(_Frozen):
+    """What the customer cannot change."""
+
+    structure: str = Field(max_length=500)
+    material: str = Field(max_length=200)
+    size: str = Field(max_length=200)
+
+
+class CustomizationRange(_Frozen):
+    style: OptionsRange
+    color: OptionsRange
+    expression: Annotated[ExpressionOptions | ExpressionText, Field(discriminator="kind")]
+    fixed: FixedAttributes
+
+
+class Product(_Frozen):
+    product_id: ProductId
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    price_cents: int = Field(gt=0, le=100_000_000)
+    currency: Literal["USD"] = "USD"
+    sizes: tuple[Annotated[str, StringConstraints(min_length=1, max_length=20)], ...] = ()
+    customization: CustomizationRange
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _sizes_unique(self) -> Product:
+        if len(set(self.sizes)) != len(self.sizes):
+            raise ValueError("sizes must be unique")
+        return self
