@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SAM_VENV ?= .venv-sam
 # sam build needs the Lambda runtime's Python (3.13) on PATH; pyenv provides it here.
-PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | tail -n 1)
+PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1)
 
 .PHONY: install run test lint format typecheck cfn-lint openapi openapi-check pytest unit \
 	integration e2e build validate clean
@@ -65,10 +65,12 @@ $(SAM_VENV)/.installed:
 	touch $@
 
 validate: $(SAM_VENV)/.installed
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(SAM_VENV)/bin/sam validate --lint
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
+		$(SAM_VENV)/bin/sam validate --lint
 
 build: $(SAM_VENV)/.installed
-	PATH="$(PY313):$$PATH" $(SAM_VENV)/bin/sam build
+	@test -n "$(PY313)" || { echo "python3.13 not found: pyenv install 3.13, or set PY313"; exit 1; }
+	SAM_CLI_TELEMETRY=0 PATH="$(PY313):$$PATH" $(SAM_VENV)/bin/sam build
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from atelier.clock import SystemClock
 from atelier.config import Settings, get_settings
+from atelier.domain.calendar import WorkingCalendar
 from atelier.ports import Clock, OrderRepository, PaymentGateway, ProductRepository
 
 if TYPE_CHECKING:
@@ -60,7 +61,14 @@ class Container:
     def orders(self) -> OrderRepository:
         from atelier.adapters.dynamodb import DynamoOrderRepository
 
-        return DynamoOrderRepository(self.dynamodb, self.settings.table_name)
+        return DynamoOrderRepository(self.dynamodb, self.settings.table_name, self.clock)
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        s = self.settings
+        return WorkingCalendar.from_settings(
+            s.shop_timezone, s.shop_holiday_country, s.shop_closures, s.shop_cutoff
+        )
 
     @cached_property
     def gateway(self) -> PaymentGateway:

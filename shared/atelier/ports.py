@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
@@ -42,9 +44,34 @@ class OrderRepository(Protocol):
     def add(self, order: Order) -> None:
         """Store a new order with its first history entry and pointers, all or nothing."""
 
-    def save(self, order: Order) -> None:
-        """Commit the order's transitions since it was read, conditioned on the status and
-        version read; raises ConflictError when someone else got there first."""
+    def save(self, order: Order, *, event_id: str | None = None) -> None:
+        """Commit the order's changes since it was read, conditioned on the status and version
+        read; raises ConflictError when someone else got there first. With `event_id` (a
+        provider's webhook event), the event is recorded as applied in the same transaction,
+        and DuplicateEventError is raised if it already was."""
+
+    def find_by_payment_intent(self, payment_intent: str) -> Order | None: ...
+
+    def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
+        """Ids of orders with a `kind` deadline at or before `until`, oldest first."""
+
+
+class SessionState(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    """A checkout session as the provider sees it; payment fields are set when COMPLETE."""
+
+    session_id: str
+    state: SessionState
+    payment_intent: str | None = None
+    amount_cents: int | None = None
+    currency: str | None = None  # upper case, e.g. "USD"
+    paid_at: datetime | None = None
 
 
 class PaymentGateway(Protocol):
@@ -58,4 +85,16 @@ class PaymentGateway(Protocol):
         currency: str,
         expires_at: datetime,
         description: str,
-    ) -> Checkout: ...
+    ) -> Checkout:
+        """A hosted checkout for exactly this amount, cards and wallets only, that the provider
+        closes at `expires_at`; the order id travels as the session's client reference."""
+
+    def expire_checkout(self, session_id: str) -> SessionStatus:
+        """Close an open session so it can no longer be paid. A session already paid is
+        reported COMPLETE with its payment (the caller applies it instead)."""
+
+    def refund(
+        self, *, payment_intent: str, amount_cents: int, idempotency_key: str, reason: str
+    ) -> str:
+        """Refund part or all of a payment; the same idempotency key never refunds twice.
+        Returns the provider's refund id."""

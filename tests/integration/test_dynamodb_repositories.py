@@ -23,7 +23,7 @@ def new_order(order_id: str, customer: str = "cust-a", at=MONDAY_10AM) -> Order:
         reasons=[],
         contact=Contact("Ada", "ada@example.com", "+1 555 0100"),
         shipping_address=Address("1 Main St", "Springfield", "62701", "US", region="IL"),
-        amounts=price_order(product, 1000),
+        price=price_order(product, 1000),
         terms_version="2026-11-01",
         checkout=Checkout("sandbox", f"http://pay/cs_{order_id}", f"cs_{order_id}", at),
         now=at,
@@ -52,9 +52,7 @@ def test_an_order_round_trips_with_every_field(container):
 def test_placing_writes_order_history_due_entry_and_checkout_pointer_together(container):
     container.orders.add(new_order("ord_1"))
     sort_keys = sorted(item["sk"] for item in partition(container, "ord_1"))
-    assert sort_keys[0] == "DUE#PAYMENT"
-    assert sort_keys[1].startswith("HISTORY#")
-    assert sort_keys[2] == "ORDER"
+    assert sort_keys == ["DUE#PAYMENT", "DUE#REMINDER", "HISTORY#000001", "ORDER"]
     pointer = container.dynamodb.get_item(
         TableName=container.settings.table_name,
         Key={"pk": {"S": "CHECKOUT#cs_ord_1"}, "sk": {"S": "CHECKOUT"}},

@@ -65,15 +65,15 @@ def refused(world, code, **changes):
 
 def test_P2_P3_order_is_priced_by_the_server_and_due_in_24_hours(world):
     order = world.place()
-    assert order.amounts.total_cents == 12900 + 1000
+    assert order.price.total_cents == 12900 + 1000
     assert order.payment_due_at == MONDAY_10AM + timedelta(hours=24)
     assert order.status is OrderStatus.PENDING_PAYMENT
     assert order.checkout is not None
     assert order.checkout.url.startswith("http://127.0.0.1:3000/_local/pay/cs_sandbox_")
     stored = world.orders.get(order.order_id)
-    assert stored is not None and stored.amounts == order.amounts
+    assert stored is not None and stored.price == order.price
     assert world.orders.checkout_pointers[order.checkout.session_id] == order.order_id
-    assert world.orders.due[("PAYMENT", order.order_id)] == order.payment_due_at
+    assert world.orders.due_index[("PAYMENT", order.order_id)] == order.payment_due_at
 
 
 def test_P2_the_fee_comes_from_settings(world):
@@ -93,8 +93,8 @@ def test_P2_the_fee_comes_from_settings(world):
         clock=world.clock,
         customization_fee_cents=1500,
     )
-    assert order.amounts.customization_fee_cents == 1500
-    assert order.amounts.total_cents == 4500 + 1500
+    assert order.price.customization_fee_cents == 1500
+    assert order.price.total_cents == 4500 + 1500
 
 
 def test_P4_request_inside_the_range_needs_no_review(world):
@@ -161,7 +161,7 @@ def test_cancel_removes_the_payment_deadline_entry(world):
     order = world.place()
     cancelled = cancel_order(world.orders, world.clock, "cust-a", order.order_id)
     assert cancelled.status is OrderStatus.CANCELLED
-    assert ("PAYMENT", order.order_id) not in world.orders.due
+    assert ("PAYMENT", order.order_id) not in world.orders.due_index
     history = world.orders.history[order.order_id]
     assert [h.to_status for h in history] == [OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED]
 

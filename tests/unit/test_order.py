@@ -24,7 +24,7 @@ def placed(now=MONDAY_10AM, product=None):
         reasons=[],
         contact=Contact("Ada", "ada@example.com"),
         shipping_address=Address("1 Main St", "Springfield", "62701", "US"),
-        amounts=price_order(product, 1000),
+        price=price_order(product, 1000),
         terms_version="2026-11-01",
         checkout=Checkout("sandbox", "http://pay/cs_1", "cs_1", now + timedelta(hours=24)),
         now=now,
@@ -64,7 +64,10 @@ def test_placing_records_the_first_history_entry_and_a_payment_deadline_entry():
         (None, OrderStatus.PENDING_PAYMENT, "OrderPlaced")
     ]
     assert order.version == 1
-    assert order.due_entries() == {"PAYMENT": order.payment_due_at}
+    assert order.due_entries() == {
+        "PAYMENT": order.payment_due_at,
+        "REMINDER": order.payment_due_at - timedelta(hours=4),
+    }
 
 
 def test_customer_cancels_an_unpaid_order_before_its_deadline():
@@ -114,5 +117,13 @@ def test_every_transition_of_the_design_is_declared_and_nothing_else():
 def test_an_undeclared_transition_is_refused():
     order = placed()
     with pytest.raises(IllegalTransitionError):
-        order._move(OrderStatus.DELIVERED, "staff", "skip ahead", "X", MONDAY_10AM)
+        order._record("X", "staff", "skip ahead", MONDAY_10AM, to=OrderStatus.DELIVERED)
     assert order.status is OrderStatus.PENDING_PAYMENT
+
+
+def test_P3_at_exactly_the_deadline_the_order_is_still_payable_and_does_not_expire():
+    order = placed()
+    assert order.expire(order.payment_due_at, actor="expiry-sweep") is False
+    assert order.status is OrderStatus.PENDING_PAYMENT
+    assert order.expire(order.payment_due_at + timedelta(seconds=1), actor="sweep") is True
+    assert order.status is OrderStatus.EXPIRED

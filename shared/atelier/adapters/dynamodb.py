@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.catalog import CustomizationRange, Product
 from atelier.domain.customization import Customization, ReviewReason
-from atelier.domain.errors import ConflictError, ServiceUnavailableError
+from atelier.domain.errors import ConflictError, DuplicateEventError, ServiceUnavailableError
 from atelier.domain.order import (
     Address,
     Checkout,
@@ -28,13 +28,14 @@ from atelier.domain.order import (
     HistoryEntry,
     Order,
     OrderStatus,
+    Payment,
     ProductSnapshot,
     Review,
     Shipment,
     Surcharge,
 )
-from atelier.domain.pricing import Amounts
-from atelier.ports import Page
+from atelier.domain.pricing import Price
+from atelier.ports import Clock, Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -101,6 +102,18 @@ def translated_errors(operation: str) -> Iterator[None]:
         raise ServiceUnavailableError(
             "The store did not answer; try again shortly.", details={"operation": operation}
         ) from exc
+
+
+# Applied webhook events are remembered this long (providers retry for up to 3 days).
+LEDGER_RETENTION = timedelta(days=90)
+
+
+def cancellation_codes(error: BaseException) -> list[str]:
+    """Per-item reasons of a cancelled transaction, in the order the items were sent."""
+    cause = error.__cause__
+    if isinstance(cause, ClientError):
+        return [r.get("Code", "None") for r in cause.response.get("CancellationReasons", [])]
+    return []
 
 
 # ---------------------------------------------------------------------------- keys
@@ -197,7 +210,7 @@ def _date(value: date | None) -> str | None:
 
 def order_to_item(order: Order) -> dict[str, Any]:
     created = isoformat_z(order.created_at)
-    c, a, r = order.customization, order.amounts, order.review
+    c, price, r = order.customization, order.price, order.review
     values: dict[str, Any] = {
         "pk": f"ORDER#{order.order_id}",
         "sk": "ORDER",
@@ -226,14 +239,25 @@ def order_to_item(order: Order) -> dict[str, Any]:
             {"name": order.contact.name, "email": order.contact.email, "phone": order.contact.phone}
         ),
         "shipping_address": _drop_none(vars(order.shipping_address)),
-        "amounts": {
-            "product_cents": a.product_cents,
-            "customization_fee_cents": a.customization_fee_cents,
-            "surcharge_cents": a.surcharge_cents,
-            "paid_cents": a.paid_cents,
-            "refunded_cents": a.refunded_cents,
-            "currency": a.currency,
+        "price": {
+            "product_cents": price.product_cents,
+            "customization_fee_cents": price.customization_fee_cents,
+            "surcharge_cents": price.surcharge_cents,
+            "currency": price.currency,
         },
+        "payments": [
+            {
+                "payment_intent": p.payment_intent,
+                "amount_cents": p.amount_cents,
+                "currency": p.currency,
+                "paid_at": isoformat_z(p.paid_at),
+                "accepted": p.accepted,
+                "refunded_cents": p.refunded_cents,
+            }
+            for p in order.payments
+        ],
+        "flags": list(order.flags),
+        "reminder_at": _iso(order.reminder_at),
         "terms_version": order.terms_version,
         "created_at": created,
         "payment_due_at": isoformat_z(order.payment_due_at),
@@ -285,7 +309,7 @@ def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def item_to_order(item: Mapping[str, Any]) -> Order:
     v = from_item(item)
-    review, amounts = v["review"], v["amounts"]
+    review = v["review"]
     surcharge = review.get("surcharge")
     delay, shipment, checkout = v.get("delay"), v.get("shipment"), v.get("checkout")
     order = Order(
@@ -304,7 +328,20 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
         customization=Customization(**v["customization"]),
         contact=Contact(**v["contact"]),
         shipping_address=Address(**v["shipping_address"]),
-        amounts=Amounts(**amounts),
+        price=Price(**v["price"]),
+        payments=tuple(
+            Payment(
+                payment_intent=p["payment_intent"],
+                amount_cents=p["amount_cents"],
+                currency=p["currency"],
+                paid_at=parse_iso(p["paid_at"]),
+                accepted=p["accepted"],
+                refunded_cents=p["refunded_cents"],
+            )
+            for p in v.get("payments", [])
+        ),
+        flags=tuple(v.get("flags", [])),
+        reminder_at=parse_iso(v["reminder_at"]) if v.get("reminder_at") else None,
         terms_version=v["terms_version"],
         created_at=parse_iso(v["created_at"]),
         payment_due_at=parse_iso(v["payment_due_at"]),
@@ -358,6 +395,7 @@ def history_to_item(order_id: str, entry: HistoryEntry) -> dict[str, Any]:
             "reason": entry.reason,
             "event_type": entry.event_type,
             "event_id": entry.event_id,
+            "data": dict(entry.data),
         }
     )
 
@@ -375,9 +413,10 @@ def _due_item(order_id: str, kind: str, due_at: datetime) -> dict[str, Any]:
 
 
 class DynamoOrderRepository:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, clock: Clock) -> None:
         self._client = client
         self._table = table_name
+        self._clock = clock
 
     def get(self, order_id: str) -> Order | None:
         with translated_errors("get_order"):
@@ -431,26 +470,14 @@ class DynamoOrderRepository:
         ]
         if order.checkout is not None:
             writes.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item(
-                            {
-                                "pk": f"CHECKOUT#{order.checkout.session_id}",
-                                "sk": "CHECKOUT",
-                                "type": "POINTER",
-                                "order_id": order.order_id,
-                            }
-                        ),
-                    }
-                }
+                self._pointer(f"CHECKOUT#{order.checkout.session_id}", "CHECKOUT", order.order_id)
             )
         writes += self._history_and_due(order, previous_due={})
         with translated_errors("add_order"):
             self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
         order.mark_persisted()
 
-    def save(self, order: Order) -> None:
+    def save(self, order: Order, *, event_id: str | None = None) -> None:
         if order.persisted is None:
             raise ValueError("save() is for orders read from the store; use add()")
         status, version = order.persisted.status, order.persisted.version
@@ -466,9 +493,58 @@ class DynamoOrderRepository:
             }
         ]
         writes += self._history_and_due(order, previous_due=dict(order.persisted.due))
-        with translated_errors("save_order"):
-            self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        writes += [
+            self._pointer(f"PAYMENT#{payment.payment_intent}", "PAYMENT", order.order_id)
+            for payment in order.payments[order.persisted.payments :]
+        ]
+        if event_id is not None:
+            ledger = self._pointer(f"WEBHOOK#{event_id}", "WEBHOOK", order.order_id)
+            ledger["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+            expires = self._clock.now() + LEDGER_RETENTION
+            ledger["Put"]["Item"]["expires_at"] = {"N": str(int(expires.timestamp()))}
+            writes.append(ledger)
+        try:
+            with translated_errors("save_order"):
+                self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except ConflictError as exc:
+            if event_id is not None and cancellation_codes(exc)[-1:] == ["ConditionalCheckFailed"]:
+                raise DuplicateEventError("This provider event was already applied.") from exc
+            raise
         order.mark_persisted()
+
+    def find_by_payment_intent(self, payment_intent: str) -> Order | None:
+        with translated_errors("find_payment"):
+            answer = self._client.get_item(
+                TableName=self._table,
+                Key=to_item({"pk": f"PAYMENT#{payment_intent}", "sk": "PAYMENT"}),
+            )
+        item = answer.get("Item")
+        return self.get(from_item(item)["order_id"]) if item else None
+
+    def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
+        # Sort keys are "<due time>#<order id>"; "$" sorts right after "#", so the bound takes
+        # every entry due at or before `until`'s second.
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByDue",
+            "KeyConditionExpression": "gsi3pk = :k AND gsi3sk < :until",
+            "ExpressionAttributeValues": to_item(
+                {":k": f"DUE#{kind}", ":until": isoformat_z(until) + "$"}
+            ),
+            "Limit": page_size,
+        }
+        while True:
+            with translated_errors("query_due"):
+                answer = self._client.query(**args)
+            for item in answer["Items"]:
+                yield from_item(item)["pk"].removeprefix("ORDER#")
+            if "LastEvaluatedKey" not in answer:
+                return
+            args["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def _pointer(self, pk: str, sk: str, order_id: str) -> dict[str, Any]:
+        item = {"pk": pk, "sk": sk, "type": "POINTER", "order_id": order_id}
+        return {"Put": {"TableName": self._table, "Item": to_item(item)}}
 
     def _history_and_due(
         self, order: Order, previous_due: dict[str, datetime]

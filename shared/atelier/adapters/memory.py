@@ -7,14 +7,15 @@ entries committed with the order, opaque cursors) so a service tested here behav
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from datetime import datetime
 
 from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.clock import isoformat_z
 from atelier.domain.catalog import Product
-from atelier.domain.errors import ConflictError
-from atelier.domain.order import HistoryEntry, Order
-from atelier.ports import Page
+from atelier.domain.errors import ConflictError, DuplicateEventError
+from atelier.domain.order import Checkout, HistoryEntry, Order
+from atelier.ports import Page, SessionState, SessionStatus
 
 
 class InMemoryProductRepository:
@@ -57,8 +58,10 @@ class InMemoryOrderRepository:
     def __init__(self) -> None:
         self._orders: dict[str, Order] = {}
         self.history: dict[str, list[HistoryEntry]] = {}
-        self.due: dict[tuple[str, str], datetime] = {}  # (kind, order_id) -> due at
+        self.due_index: dict[tuple[str, str], datetime] = {}  # (kind, order_id) -> due at
         self.checkout_pointers: dict[str, str] = {}
+        self.payment_pointers: dict[str, str] = {}
+        self.applied_events: set[str] = set()
         self.writes = 0  # committed transactions, for tests that count them
 
     def get(self, order_id: str) -> Order | None:
@@ -90,7 +93,9 @@ class InMemoryOrderRepository:
             self.checkout_pointers[order.checkout.session_id] = order.order_id
         self._commit(order)
 
-    def save(self, order: Order) -> None:
+    def save(self, order: Order, *, event_id: str | None = None) -> None:
+        if event_id is not None and event_id in self.applied_events:
+            raise DuplicateEventError("This provider event was already applied.")
         stored = self._orders.get(order.order_id)
         if (
             order.persisted is None
@@ -101,14 +106,85 @@ class InMemoryOrderRepository:
                 "The order changed while this request was handled; read it and try again.",
                 code="CONCURRENT_UPDATE",
             )
+        if event_id is not None:
+            self.applied_events.add(event_id)
+        for payment in order.payments[order.persisted.payments :]:
+            self.payment_pointers[payment.payment_intent] = order.order_id
         self._commit(order)
+
+    def find_by_payment_intent(self, payment_intent: str) -> Order | None:
+        order_id = self.payment_pointers.get(payment_intent)
+        return self.get(order_id) if order_id else None
+
+    def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
+        entries = sorted(
+            (at, order_id)
+            for (k, order_id), at in self.due_index.items()
+            if k == kind and at <= until
+        )
+        return iter([order_id for _, order_id in entries])
 
     def _commit(self, order: Order) -> None:
         self.history.setdefault(order.order_id, []).extend(order.new_history)
         for kind, _ in order.persisted.due if order.persisted else ():
-            self.due.pop((kind, order.order_id), None)
+            self.due_index.pop((kind, order.order_id), None)
         for kind, at in order.due_entries().items():
-            self.due[(kind, order.order_id)] = at
+            self.due_index[(kind, order.order_id)] = at
         order.mark_persisted()
         self._orders[order.order_id] = copy.deepcopy(order)
         self.writes += 1
+
+
+class InMemoryPaymentGateway:
+    """A provider with sessions and refunds held in memory; tests pay sessions by hand."""
+
+    provider = "fake"
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, SessionStatus] = {}
+        self.checkouts: dict[str, tuple[str, int, str, datetime]] = {}  # session -> order...
+        self.refunds: dict[str, tuple[str, int, str]] = {}  # idempotency key -> refund
+
+    def create_checkout(
+        self,
+        *,
+        order_id: str,
+        amount_cents: int,
+        currency: str,
+        expires_at: datetime,
+        description: str,
+    ) -> Checkout:
+        session_id = f"cs_fake_{len(self.sessions) + 1}"
+        self.sessions[session_id] = SessionStatus(session_id, SessionState.OPEN)
+        self.checkouts[session_id] = (order_id, amount_cents, currency, expires_at)
+        return Checkout(self.provider, f"https://pay.example/{session_id}", session_id, expires_at)
+
+    def pay(self, session_id: str, at: datetime, amount_cents: int | None = None) -> SessionStatus:
+        _, due, currency, _ = self.checkouts[session_id]
+        status = SessionStatus(
+            session_id,
+            SessionState.COMPLETE,
+            payment_intent=f"pi_{session_id}",
+            amount_cents=due if amount_cents is None else amount_cents,
+            currency=currency,
+            paid_at=at,
+        )
+        self.sessions[session_id] = status
+        return status
+
+    def expire_checkout(self, session_id: str) -> SessionStatus:
+        status = self.sessions[session_id]
+        if status.state is SessionState.OPEN:
+            status = SessionStatus(session_id, SessionState.EXPIRED)
+            self.sessions[session_id] = status
+        return status
+
+    def refund(
+        self, *, payment_intent: str, amount_cents: int, idempotency_key: str, reason: str
+    ) -> str:
+        if idempotency_key not in self.refunds:
+            self.refunds[idempotency_key] = (payment_intent, amount_cents, reason)
+        return f"re_{idempotency_key}"
+
+    def refunded_cents(self, payment_intent: str) -> int:
+        return sum(cents for pi, cents, _ in self.refunds.values() if pi == payment_intent)

@@ -208,7 +208,7 @@ class OrderView(BaseModel):
 
     @classmethod
     def of(cls, order: Order, now: datetime) -> OrderView:
-        a, r, checkout = order.amounts, order.review, order.open_checkout(now)
+        price, r, checkout = order.price, order.review, order.open_checkout(now)
         c = order.customization
         return cls(
             order_id=order.order_id,
@@ -220,13 +220,13 @@ class OrderView(BaseModel):
                 style=c.style, color=c.color, expression=c.expression, remarks=c.remarks
             ),
             amounts=AmountsView(
-                product_cents=a.product_cents,
-                customization_fee_cents=a.customization_fee_cents,
-                surcharge_cents=a.surcharge_cents,
-                total_cents=a.total_cents,
-                paid_cents=a.paid_cents,
-                refunded_cents=a.refunded_cents,
-                currency=a.currency,
+                product_cents=price.product_cents,
+                customization_fee_cents=price.customization_fee_cents,
+                surcharge_cents=price.surcharge_cents,
+                total_cents=price.total_cents,
+                paid_cents=order.paid_cents,
+                refunded_cents=order.refunded_cents,
+                currency=price.currency,
             ),
             terms_version=order.terms_version,
             created_at=isoformat_z(order.created_at),

@@ -36,6 +36,12 @@ class ConflictError(DomainError):
     code = "CONFLICT"
 
 
+class DuplicateEventError(ConflictError):
+    """A provider event that was already applied."""
+
+    code = "DUPLICATE_EVENT"
+
+
 class IllegalTransitionError(ConflictError):
     code = "ILLEGAL_TRANSITION"
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
+from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.catalog import CustomizationRange, Product
 from atelier.domain.customization import Customization, ReviewReason
 from atelier.domain.errors import ConflictError, IllegalTransitionError
 from atelier.domain.ids import new_event_id
-from atelier.domain.pricing import Amounts
+from atelier.domain.pricing import Price
 
 PAYMENT_WINDOW = timedelta(hours=24)
+# A fresh checkout is only worth giving while this much of the payment window is left.
+MIN_CHECKOUT_WINDOW = timedelta(minutes=30)
 
 
 class OrderStatus(StrEnum):
@@ -120,10 +125,50 @@ class Shipment:
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
-    """One transition: who, when, from, to, why; and the domain event it publishes."""
+class Payment:
+    """Money the provider took for this order. `accepted`: it paid the order; otherwise it was
+    not a valid payment (late, wrong amount, nothing left to pay) and was refunded."""
 
-    version: int  # the order's version this transition produced: orders the history
+    payment_intent: str
+    amount_cents: int
+    currency: str
+    paid_at: datetime
+    accepted: bool
+    refunded_cents: int = 0
+
+
+@dataclass(frozen=True)
+class IncomingPayment:
+    """A payment as the provider reports it."""
+
+    payment_intent: str
+    amount_cents: int
+    currency: str  # upper case
+    paid_at: datetime  # the provider's event time: what P3's deadline is compared with
+    session_id: str | None = None
+
+
+class PaymentVerdict(StrEnum):
+    CONFIRM = "confirm"
+    DUPLICATE = "duplicate"  # this payment is already recorded
+    LATE = "late"  # made after the deadline (P3): refunded
+    NOT_PAYABLE = "not_payable"  # cancelled, or already paid: refunded
+    WRONG_AMOUNT = "wrong_amount"  # not the amount due: flagged and refunded
+
+
+REFUND_REASONS = {
+    PaymentVerdict.LATE: "payment made after the payment deadline",
+    PaymentVerdict.NOT_PAYABLE: "payment for an order that is not awaiting payment",
+    PaymentVerdict.WRONG_AMOUNT: "payment amount or currency differs from the amount due",
+}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of the order: who, when, from, to, why; and the domain event it publishes.
+    A transition changes the status; other events (a reminder, a refund) keep it."""
+
+    version: int  # the order's version this entry produced: orders the history
     at: datetime
     actor: str
     from_status: OrderStatus | None
@@ -131,6 +176,7 @@ class HistoryEntry:
     reason: str
     event_type: str
     event_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -138,6 +184,7 @@ class Persisted:
     status: OrderStatus
     version: int
     due: tuple[tuple[str, datetime], ...]
+    payments: int
 
 
 @dataclass
@@ -151,12 +198,15 @@ class Order:
     customization: Customization
     contact: Contact
     shipping_address: Address
-    amounts: Amounts
+    price: Price
     terms_version: str
     created_at: datetime
     payment_due_at: datetime
     review: Review
     version: int = 1
+    payments: tuple[Payment, ...] = ()
+    flags: tuple[str, ...] = ()  # for staff attention, e.g. DISPUTED
+    reminder_at: datetime | None = None  # P11 payment reminder, until sent
     paid_at: datetime | None = None
     ship_by: date | None = None
     delay: Delay | None = None
@@ -179,11 +229,13 @@ class Order:
         reasons: list[ReviewReason],
         contact: Contact,
         shipping_address: Address,
-        amounts: Amounts,
+        price: Price,
         terms_version: str,
         checkout: Checkout,
         now: datetime,
+        reminder_lead: timedelta = timedelta(hours=4),
     ) -> Order:
+        due = now + PAYMENT_WINDOW
         order = cls(
             order_id=order_id,
             customer_id=customer_id,
@@ -194,15 +246,23 @@ class Order:
             customization=customization,
             contact=contact,
             shipping_address=shipping_address,
-            amounts=amounts,
+            price=price,
             terms_version=terms_version,
             created_at=now,
-            payment_due_at=now + PAYMENT_WINDOW,
+            payment_due_at=due,
             review=Review(required=bool(reasons), reasons=tuple(reasons)),
             checkout=checkout,
+            reminder_at=due - reminder_lead if reminder_lead < PAYMENT_WINDOW else None,
             version=0,
         )
-        order._record(None, S.PENDING_PAYMENT, "customer", "order placed", "OrderPlaced", now)
+        order._record(
+            "OrderPlaced",
+            "customer",
+            "order placed",
+            now,
+            to=S.PENDING_PAYMENT,
+            data={"total_cents": price.total_cents, "review_required": bool(reasons)},
+        )
         return order
 
     # ------------------------------------------------------------------ reading
@@ -217,18 +277,35 @@ class Order:
         """The checkout to pay with, while a payment is due."""
         return self.checkout if self.effective_status(now) is S.PENDING_PAYMENT else None
 
+    @property
+    def paid_cents(self) -> int:
+        return sum(p.amount_cents for p in self.payments)
+
+    @property
+    def refunded_cents(self) -> int:
+        return sum(p.refunded_cents for p in self.payments)
+
+    @property
+    def is_paid(self) -> bool:
+        return any(p.accepted for p in self.payments)
+
     def due_entries(self) -> dict[str, datetime]:
         """Deadlines this order is waiting on, by kind (the sparse due index mirrors this)."""
+        due: dict[str, datetime] = {}
         if self.status is S.PENDING_PAYMENT:
-            return {"PAYMENT": self.payment_due_at}
-        return {}
+            due["PAYMENT"] = self.payment_due_at
+            if self.reminder_at is not None:
+                due["REMINDER"] = self.reminder_at
+        return due
 
     def mark_persisted(self) -> None:
         """Storage now holds this state: pending history is committed."""
         self.new_history.clear()
-        self.persisted = Persisted(self.status, self.version, tuple(self.due_entries().items()))
+        self.persisted = Persisted(
+            self.status, self.version, tuple(self.due_entries().items()), len(self.payments)
+        )
 
-    # ------------------------------------------------------------------ transitions
+    # ------------------------------------------------------------------ customer
 
     def cancel_by_customer(self, now: datetime) -> None:
         """Only an unpaid order inside its payment window can be cancelled by the customer."""
@@ -240,31 +317,218 @@ class Order:
                 code="ORDER_NOT_CANCELLABLE",
                 details={"status": current},
             )
-        self._move(S.CANCELLED, "customer", "cancelled by the customer", "OrderCancelled", now)
+        self._record("OrderCancelled", "customer", "cancelled by the customer", now, to=S.CANCELLED)
+        self.checkout = None
 
-    def _move(
-        self, to: OrderStatus, actor: str, reason: str, event_type: str, now: datetime
+    def require_fresh_checkout_allowed(self, now: datetime) -> None:
+        """A new checkout while at least 30 minutes of the payment window remain."""
+        current = self.effective_status(now)
+        if current is not S.PENDING_PAYMENT:
+            raise ConflictError(
+                f"An order that is {current} has nothing to pay.",
+                code="NOTHING_TO_PAY",
+                details={"status": current},
+            )
+        if self.payment_due_at - now < MIN_CHECKOUT_WINDOW:
+            raise ConflictError(
+                "Less than 30 minutes of the payment window remain; a new checkout could not "
+                "be completed in time.",
+                code="PAYMENT_WINDOW_CLOSING",
+                details={"payment_due_at": self.payment_due_at.isoformat()},
+            )
+
+    def replace_checkout(self, checkout: Checkout, now: datetime) -> None:
+        self.require_fresh_checkout_allowed(now)
+        self.checkout = checkout
+        self.version += 1
+
+    # ------------------------------------------------------------------ payments (P3, P4)
+
+    def assess_payment(self, incoming: IncomingPayment) -> PaymentVerdict:
+        """What a payment the provider reports means for this order; changes nothing."""
+        if any(p.payment_intent == incoming.payment_intent for p in self.payments):
+            return PaymentVerdict.DUPLICATE
+        if self.status not in (S.PENDING_PAYMENT, S.EXPIRED) or self.is_paid:
+            return PaymentVerdict.NOT_PAYABLE
+        if incoming.paid_at > self.payment_due_at:
+            return PaymentVerdict.LATE
+        if (incoming.amount_cents, incoming.currency.upper()) != (
+            self.price.total_cents,
+            self.price.currency,
+        ):
+            return PaymentVerdict.WRONG_AMOUNT
+        return PaymentVerdict.CONFIRM
+
+    def confirm_payment(
+        self, incoming: IncomingPayment, now: datetime, calendar: WorkingCalendar
     ) -> None:
-        self._record(self.status, to, actor, reason, event_type, now)
+        """P4: paid and agreed goes to production (ship_by counted from now); paid but not
+        agreed goes to a designer. A payment made in time reinstates an expired order."""
+        verdict = self.assess_payment(incoming)
+        if verdict is not PaymentVerdict.CONFIRM:
+            raise ConflictError(f"This payment cannot be confirmed: {verdict}.", code="NOT_PAYABLE")
+        reinstated = self.status is S.EXPIRED
+        self.payments += (
+            Payment(
+                incoming.payment_intent,
+                incoming.amount_cents,
+                incoming.currency.upper(),
+                incoming.paid_at,
+                accepted=True,
+            ),
+        )
+        self.paid_at = incoming.paid_at
+        self.checkout = None
+        self.reminder_at = None
+        reason = "payment confirmed"
+        if reinstated:
+            reason = "payment made before the deadline arrived after the order expired"
+        if self.review.required:
+            to = S.IN_REVIEW
+        else:
+            to = S.IN_PRODUCTION
+            self.ship_by = calendar.ship_by(now)
+        self._record(
+            "PaymentConfirmed",
+            "payment-provider",
+            reason,
+            now,
+            to=to,
+            data={
+                "paid_cents": incoming.amount_cents,
+                "ship_by": self.ship_by.isoformat() if self.ship_by else None,
+                "review_required": self.review.required,
+            },
+        )
+
+    def refuse_payment(
+        self, incoming: IncomingPayment, verdict: PaymentVerdict, refund_id: str, now: datetime
+    ) -> None:
+        """A payment that does not pay this order: recorded as refunded, the order unchanged."""
+        self.payments += (
+            Payment(
+                incoming.payment_intent,
+                incoming.amount_cents,
+                incoming.currency.upper(),
+                incoming.paid_at,
+                accepted=False,
+                refunded_cents=incoming.amount_cents,
+            ),
+        )
+        if verdict is PaymentVerdict.WRONG_AMOUNT and "PAYMENT_AMOUNT_MISMATCH" not in self.flags:
+            self.flags += ("PAYMENT_AMOUNT_MISMATCH",)
+        self._record(
+            "RefundIssued",
+            "system",
+            REFUND_REASONS[verdict],
+            now,
+            data={"refund_cents": incoming.amount_cents, "refund_id": refund_id},
+        )
+
+    def record_payment_failure(self, now: datetime) -> bool:
+        """An asynchronous payment failed; the order stays payable. False: nothing to record."""
+        if self.effective_status(now) is not S.PENDING_PAYMENT:
+            return False
+        self._record("PaymentFailed", "payment-provider", "the payment failed", now)
+        return True
+
+    def record_provider_refund(
+        self, payment_intent: str, refunded_total_cents: int, now: datetime
+    ) -> bool:
+        """The provider reports how much of a payment it has refunded in all (a refund made in
+        the provider's dashboard, or one of ours coming back). False: nothing new."""
+        for index, payment in enumerate(self.payments):
+            if payment.payment_intent != payment_intent:
+                continue
+            if refunded_total_cents <= payment.refunded_cents:
+                return False
+            added = min(refunded_total_cents, payment.amount_cents) - payment.refunded_cents
+            updated = replace(payment, refunded_cents=payment.refunded_cents + added)
+            self.payments = (*self.payments[:index], updated, *self.payments[index + 1 :])
+            self._record(
+                "RefundIssued",
+                "payment-provider",
+                "refund recorded by the payment provider",
+                now,
+                data={"refund_cents": added, "refund_id": None},
+            )
+            return True
+        return False
+
+    def flag_dispute(self, payment_intent: str, now: datetime) -> bool:
+        """A chargeback was opened: flag the order for staff. False: already flagged."""
+        if "DISPUTED" in self.flags:
+            return False
+        self.flags += ("DISPUTED",)
+        self._record(
+            "PaymentDisputed",
+            "payment-provider",
+            "the customer's bank opened a dispute",
+            now,
+            data={"payment_intent": payment_intent},
+        )
+        return True
+
+    def expire(self, now: datetime, actor: str) -> bool:
+        """P3: an order still unpaid after its deadline expires. False: not (or no longer) due."""
+        if self.status is not S.PENDING_PAYMENT or now <= self.payment_due_at:
+            return False
+        self._record("OrderExpired", actor, "payment deadline passed", now, to=S.EXPIRED)
+        self.checkout = None
+        self.reminder_at = None
+        return True
+
+    def send_payment_reminder(self, now: datetime) -> bool:
+        """P11: one reminder before the deadline. False: not due, already sent, or moot."""
+        if (
+            self.effective_status(now) is not S.PENDING_PAYMENT
+            or self.reminder_at is None
+            or now < self.reminder_at
+        ):
+            return False
+        self.reminder_at = None
+        self._record(
+            "PaymentReminderDue",
+            "system",
+            "payment reminder",
+            now,
+            data={"payment_due_at": self.payment_due_at.isoformat()},
+        )
+        return True
+
+    # ------------------------------------------------------------------ recording
 
     def _record(
         self,
-        from_status: OrderStatus | None,
-        to: OrderStatus,
+        event_type: str,
         actor: str,
         reason: str,
-        event_type: str,
         now: datetime,
+        *,
+        to: OrderStatus | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> None:
-        if (from_status, to) not in TRANSITIONS:
+        """Append one history entry (and so one domain event); `to` makes it a transition,
+        which must be declared in TRANSITIONS."""
+        from_status = self.status if self.version else None
+        if to is not None and (from_status, to) not in TRANSITIONS:
             raise IllegalTransitionError(
                 f"An order cannot go from {from_status} to {to}.",
                 details={"from": from_status, "to": to},
             )
-        self.status = to
+        if to is not None:
+            self.status = to
         self.version += 1
         self.new_history.append(
             HistoryEntry(
-                self.version, now, actor, from_status, to, reason, event_type, new_event_id(now)
+                self.version,
+                now,
+                actor,
+                from_status,
+                self.status,
+                reason,
+                event_type,
+                new_event_id(now),
+                dict(data or {}),
             )
         )

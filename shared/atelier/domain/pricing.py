@@ -8,29 +8,24 @@ from atelier.domain.catalog import Product
 
 
 @dataclass(frozen=True)
-class Amounts:
+class Price:
+    """What the order costs: the snapshot taken when it was placed, plus any agreed surcharge."""
+
     product_cents: int
     customization_fee_cents: int
     surcharge_cents: int = 0
-    paid_cents: int = 0
-    refunded_cents: int = 0
     currency: str = "USD"
 
     @property
     def total_cents(self) -> int:
         return self.product_cents + self.customization_fee_cents + self.surcharge_cents
 
-    @property
-    def due_cents(self) -> int:
-        """What the customer still owes."""
-        return max(self.total_cents - self.paid_cents, 0)
 
-
-def price_order(product: Product, customization_fee_cents: int) -> Amounts:
+def price_order(product: Product, customization_fee_cents: int) -> Price:
     """Price plus the customization fee, once per order (prices include tax and shipping)."""
     if customization_fee_cents < 0:
         raise ValueError("the customization fee cannot be negative")
-    return Amounts(
+    return Price(
         product_cents=product.price_cents,
         customization_fee_cents=customization_fee_cents,
         currency=product.currency,

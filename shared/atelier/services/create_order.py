@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from atelier.domain.catalog import Product
 from atelier.domain.customization import (
@@ -38,20 +39,21 @@ def create_order(
     gateway: PaymentGateway,
     clock: Clock,
     customization_fee_cents: int,
+    reminder_lead: timedelta = timedelta(hours=4),
 ) -> Order:
     require_current_terms(command.accept_terms_version)
     product = _orderable_product(products, command.product_id)
     _check_size(product, command.size)
     require_some_customization(command.customization)
     agreed, reasons = agree_customization(product.customization, command.customization)
-    amounts = price_order(product, customization_fee_cents)
+    price = price_order(product, customization_fee_cents)
 
     now = clock.now()
     order_id = new_order_id(now)
     checkout = gateway.create_checkout(
         order_id=order_id,
-        amount_cents=amounts.total_cents,
-        currency=amounts.currency,
+        amount_cents=price.total_cents,
+        currency=price.currency,
         expires_at=now + PAYMENT_WINDOW,
         description=f"{product.name} (customized)",
     )
@@ -64,17 +66,18 @@ def create_order(
         reasons=reasons,
         contact=command.contact,
         shipping_address=command.shipping_address,
-        amounts=amounts,
+        price=price,
         terms_version=CURRENT_TERMS.version,
         checkout=checkout,
         now=now,
+        reminder_lead=reminder_lead,
     )
     orders.add(order)
     logger.info(
         "order placed",
         order_id=order.order_id,
         product_id=product.product_id,
-        total_cents=amounts.total_cents,
+        total_cents=price.total_cents,
         review_required=order.review.required,
     )
     return order

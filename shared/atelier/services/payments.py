@@ -1,0 +1,290 @@
+"""Payments (P3, P4): applying the provider's events, and expiring unpaid orders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import partial
+
+from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.errors import ConflictError, DuplicateEventError
+from atelier.domain.order import (
+    REFUND_REASONS,
+    IncomingPayment,
+    Order,
+    OrderStatus,
+    PaymentVerdict,
+)
+from atelier.observability import logger
+from atelier.ports import Clock, OrderRepository, PaymentGateway, SessionState
+
+
+class PaymentEventKind(StrEnum):
+    PAID = "paid"
+    FAILED = "failed"
+    SESSION_EXPIRED = "session_expired"
+    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """A provider's event, reduced to what the rules need (the adapter parses the format)."""
+
+    event_id: str  # namespaced by provider, e.g. "stripe:evt_123"
+    kind: PaymentEventKind
+    created: datetime
+    provider_type: str  # the provider's own name for the event, for logs
+    order_id: str | None = None
+    session_id: str | None = None
+    payment_intent: str | None = None
+    amount_cents: int | None = None
+    currency: str | None = None
+    refunded_total_cents: int | None = None
+
+
+class Outcome(StrEnum):
+    CONFIRMED = "confirmed"
+    REFUNDED = "refunded"
+    RECORDED = "recorded"
+    EXPIRED = "expired"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+def apply_payment_event(
+    event: PaymentEvent,
+    *,
+    orders: OrderRepository,
+    gateway: PaymentGateway,
+    clock: Clock,
+    calendar: WorkingCalendar,
+) -> Outcome:
+    """Apply one provider event as one conditional write that also records the event id.
+
+    Unknown orders, unknown event types and events that no longer fit the order are
+    acknowledged and changed nothing. A lost race raises ConflictError: the webhook answers
+    500 and the provider's retry applies the event to the new state.
+    """
+    order = _order_for(event, orders)
+    if order is None:
+        logger.info(
+            "payment event for no known order",
+            event_id=event.event_id,
+            event_type=event.provider_type,
+        )
+        return Outcome.IGNORED
+    now = clock.now()
+    outcome = _decide(event, order, gateway, now, calendar)
+    if outcome in (Outcome.IGNORED, Outcome.DUPLICATE):
+        logger.info(
+            "payment event changes nothing",
+            event_id=event.event_id,
+            event_type=event.provider_type,
+            order_id=order.order_id,
+            status=order.status,
+            outcome=outcome,
+        )
+        return outcome
+    try:
+        orders.save(order, event_id=event.event_id)
+    except DuplicateEventError:
+        logger.info("payment event already applied", event_id=event.event_id)
+        return Outcome.DUPLICATE
+    logger.info(
+        "payment event applied",
+        event_id=event.event_id,
+        event_type=event.provider_type,
+        order_id=order.order_id,
+        status=order.status,
+        outcome=outcome,
+    )
+    return outcome
+
+
+def _order_for(event: PaymentEvent, orders: OrderRepository) -> Order | None:
+    if event.kind in (PaymentEventKind.REFUNDED, PaymentEventKind.DISPUTED):
+        return orders.find_by_payment_intent(event.payment_intent) if event.payment_intent else None
+    if event.kind is PaymentEventKind.IGNORED or not event.order_id:
+        return None
+    return orders.get(event.order_id)
+
+
+def _decide(
+    event: PaymentEvent,
+    order: Order,
+    gateway: PaymentGateway,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> Outcome:
+    """Change `order` in memory as the event says; the caller commits it."""
+    if event.kind is PaymentEventKind.PAID:
+        if event.payment_intent is None or event.amount_cents is None or event.currency is None:
+            return Outcome.IGNORED
+        incoming = IncomingPayment(
+            event.payment_intent,
+            event.amount_cents,
+            event.currency.upper(),
+            event.created,
+            event.session_id,
+        )
+        return take_payment(order, incoming, gateway, now, calendar, refund_key=event.event_id)
+    if event.kind is PaymentEventKind.FAILED:
+        return Outcome.RECORDED if order.record_payment_failure(now) else Outcome.IGNORED
+    if event.kind is PaymentEventKind.SESSION_EXPIRED:
+        current = order.checkout is not None and order.checkout.session_id == event.session_id
+        if current and order.expire(now, actor="payment-provider"):
+            return Outcome.EXPIRED
+        return Outcome.IGNORED
+    if event.kind is PaymentEventKind.REFUNDED and event.payment_intent is not None:
+        recorded = order.record_provider_refund(
+            event.payment_intent, event.refunded_total_cents or 0, now
+        )
+        return Outcome.RECORDED if recorded else Outcome.DUPLICATE
+    if event.kind is PaymentEventKind.DISPUTED and event.payment_intent is not None:
+        if order.flag_dispute(event.payment_intent, now):
+            logger.warning("payment disputed", order_id=order.order_id, event_id=event.event_id)
+            return Outcome.RECORDED
+        return Outcome.DUPLICATE
+    return Outcome.IGNORED
+
+
+def take_payment(
+    order: Order,
+    incoming: IncomingPayment,
+    gateway: PaymentGateway,
+    now: datetime,
+    calendar: WorkingCalendar,
+    *,
+    refund_key: str,
+) -> Outcome:
+    """P3: a payment made in time for the amount due confirms the order; any other is
+    refunded (once: the refund's idempotency key is the event's) and the order keeps its state."""
+    verdict = order.assess_payment(incoming)
+    if verdict is PaymentVerdict.DUPLICATE:
+        return Outcome.DUPLICATE
+    if verdict is PaymentVerdict.CONFIRM:
+        order.confirm_payment(incoming, now, calendar)
+        return Outcome.CONFIRMED
+    refund_id = gateway.refund(
+        payment_intent=incoming.payment_intent,
+        amount_cents=incoming.amount_cents,
+        idempotency_key=f"refund-{refund_key}",
+        reason=REFUND_REASONS[verdict],
+    )
+    order.refuse_payment(incoming, verdict, refund_id, now)
+    if verdict is PaymentVerdict.WRONG_AMOUNT:
+        logger.warning("payment of the wrong amount refunded", order_id=order.order_id)
+    return Outcome.REFUNDED
+
+
+# ---------------------------------------------------------------------------- the sweep
+
+
+@dataclass
+class SweepReport:
+    expired: int = 0
+    paid: int = 0
+    reminded: int = 0
+    skipped: int = 0
+    lost_races: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def expire_overdue_orders(
+    *,
+    orders: OrderRepository,
+    gateway: PaymentGateway,
+    clock: Clock,
+    calendar: WorkingCalendar,
+    report: SweepReport | None = None,
+) -> SweepReport:
+    """P3: every order whose payment deadline has passed, from the due index (never a Scan).
+
+    The provider's session is closed first; if it says the session was paid, that payment is
+    applied instead. One order failing does not stop the others; a second run writes nothing.
+    """
+    report = report or SweepReport()
+    now = clock.now()
+    for order_id in orders.due("PAYMENT", now):
+        _for_one(order_id, report, partial(_expire_one, order_id, orders, gateway, now, calendar))
+    return report
+
+
+def _expire_one(
+    order_id: str,
+    orders: OrderRepository,
+    gateway: PaymentGateway,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> str:
+    order = orders.get(order_id)
+    if (
+        order is None
+        or order.status is not OrderStatus.PENDING_PAYMENT
+        or now <= order.payment_due_at
+    ):
+        # Not due yet (same second), or an entry left behind: the order is not ours to touch.
+        return "skipped"
+    outcome = None
+    if order.checkout is not None:
+        session = gateway.expire_checkout(order.checkout.session_id)
+        if session.state is SessionState.COMPLETE and session.payment_intent is not None:
+            incoming = IncomingPayment(
+                session.payment_intent,
+                session.amount_cents or 0,
+                (session.currency or "").upper(),
+                session.paid_at or now,
+                session.session_id,
+            )
+            outcome = take_payment(
+                order, incoming, gateway, now, calendar, refund_key=f"sweep-{session.session_id}"
+            )
+    if outcome is None or outcome is Outcome.REFUNDED:
+        order.expire(now, actor="expiry-sweep")
+    orders.save(order)
+    return "paid" if outcome is Outcome.CONFIRMED else "expired"
+
+
+def send_payment_reminders(
+    *, orders: OrderRepository, clock: Clock, report: SweepReport | None = None
+) -> SweepReport:
+    """P11: one reminder per unpaid order, `PAYMENT_REMINDER_LEAD_HOURS` before its deadline."""
+    report = report or SweepReport()
+    now = clock.now()
+    for order_id in orders.due("REMINDER", now):
+        _for_one(order_id, report, partial(_remind_one, order_id, orders, now))
+    return report
+
+
+def _remind_one(order_id: str, orders: OrderRepository, now: datetime) -> str:
+    order = orders.get(order_id)
+    if order is None or not order.send_payment_reminder(now):
+        return "skipped"
+    orders.save(order)
+    return "reminded"
+
+
+def _for_one(order_id: str, report: SweepReport, work: Callable[[], str]) -> None:
+    try:
+        result = work()
+    except ConflictError:
+        # Someone (a webhook, a customer) changed the order first: theirs stands.
+        report.lost_races += 1
+        logger.info("sweep lost a race; left to the winner", order_id=order_id)
+        return
+    except Exception as exc:  # one order's failure must not stop the others
+        report.failed += 1
+        report.failures.append(order_id)
+        logger.error(
+            "sweep failed for one order",
+            order_id=order_id,
+            error_type=type(exc).__name__,
+            error_code=getattr(exc, "code", None),
+        )
+        return
+    setattr(report, result, getattr(report, result) + 1)

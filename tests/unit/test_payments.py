@@ -1,0 +1,433 @@
+"""P3 and P4 through the payment service, on in-memory adapters and an injected clock."""
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from atelier.adapters.memory import (
+    InMemoryOrderRepository,
+    InMemoryPaymentGateway,
+    InMemoryProductRepository,
+)
+from atelier.clock import FixedClock
+from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.customization import Customization
+from atelier.domain.errors import ConflictError
+from atelier.domain.order import TRANSITIONS, Address, Contact, OrderStatus
+from atelier.services.create_order import PlaceOrder, create_order
+from atelier.services.payments import (
+    Outcome,
+    PaymentEvent,
+    PaymentEventKind,
+    apply_payment_event,
+    expire_overdue_orders,
+    send_payment_reminders,
+)
+from tests.factories import MONDAY_10AM, charm, ring
+
+pytestmark = pytest.mark.unit
+S = OrderStatus
+CALENDAR = WorkingCalendar()
+
+
+class World:
+    def __init__(self):
+        self.products = InMemoryProductRepository([ring(), charm()])
+        self.orders = InMemoryOrderRepository()
+        self.gateway = InMemoryPaymentGateway()
+        self.clock = FixedClock(MONDAY_10AM)
+        self._events = itertools.count(1)
+
+    def place(self, remarks=None):
+        return create_order(
+            PlaceOrder(
+                "cust-a",
+                "signet-ring",
+                "7",
+                Customization.of(style="oval", remarks=remarks),
+                Contact("Ada", "ada@example.com"),
+                Address("1 Main St", "Springfield", "62701", "US"),
+                "2026-11-01",
+            ),
+            products=self.products,
+            orders=self.orders,
+            gateway=self.gateway,
+            clock=self.clock,
+            customization_fee_cents=1000,
+        )
+
+    def event(
+        self,
+        order,
+        kind=PaymentEventKind.PAID,
+        *,
+        at=None,
+        amount=None,
+        intent=None,
+        currency="usd",
+        event_id=None,
+        refunded=None,
+    ):
+        session = order.checkout.session_id if order.checkout else None
+        return PaymentEvent(
+            event_id=event_id or f"stripe:evt_{next(self._events)}",
+            kind=kind,
+            created=at or self.clock.now(),
+            provider_type=str(kind),
+            order_id=order.order_id,
+            session_id=session,
+            payment_intent=intent or f"pi_{order.order_id}",
+            amount_cents=order.price.total_cents if amount is None else amount,
+            currency=currency,
+            refunded_total_cents=refunded,
+        )
+
+    def apply(self, event):
+        return apply_payment_event(
+            event, orders=self.orders, gateway=self.gateway, clock=self.clock, calendar=CALENDAR
+        )
+
+    def sweep(self):
+        return expire_overdue_orders(
+            orders=self.orders, gateway=self.gateway, clock=self.clock, calendar=CALENDAR
+        )
+
+    def reload(self, order):
+        return self.orders.get(order.order_id)
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def test_P4_paid_and_agreed_goes_to_production_with_ship_by_from_the_calendar(world):
+    order = world.place()
+    assert world.apply(world.event(order)) is Outcome.CONFIRMED
+    paid = world.reload(order)
+    assert paid.status is S.IN_PRODUCTION
+    assert paid.paid_at == MONDAY_10AM
+    # Paid Monday 10:00 New York: ship by the next Monday (DESIGN.md's example).
+    assert paid.ship_by.isoformat() == "2026-12-07"
+    assert paid.paid_cents == 13900 and paid.refunded_cents == 0
+    assert paid.checkout is None
+    assert paid.due_entries() == {}
+    assert world.orders.payment_pointers[f"pi_{order.order_id}"] == order.order_id
+
+
+def test_P4_paid_but_not_agreed_goes_to_a_designer_without_ship_by(world):
+    order = world.place(remarks="please make the band thinner")
+    world.apply(world.event(order))
+    paid = world.reload(order)
+    assert paid.status is S.IN_REVIEW
+    assert paid.ship_by is None
+
+
+def test_the_same_event_delivered_20_times_applies_once(world):
+    order = world.place()
+    event = world.event(order)
+    outcomes = [world.apply(event) for _ in range(20)]
+    assert outcomes[0] is Outcome.CONFIRMED
+    assert set(outcomes[1:]) == {Outcome.DUPLICATE}
+    history = world.orders.history[order.order_id]
+    assert [h.event_type for h in history] == ["OrderPlaced", "PaymentConfirmed"]
+
+
+def test_the_same_payment_under_another_event_id_is_a_duplicate(world):
+    order = world.place()
+    world.apply(world.event(order))
+    assert world.apply(world.event(order)) is Outcome.DUPLICATE
+    assert world.gateway.refunds == {}
+
+
+def test_P3_a_payment_made_at_the_deadline_counts_even_when_the_webhook_is_late(world):
+    order = world.place()
+    world.clock.advance(hours=30)
+    assert world.apply(world.event(order, at=order.payment_due_at)) is Outcome.CONFIRMED
+    assert world.reload(order).status is S.IN_PRODUCTION
+
+
+def test_P3_a_payment_made_in_time_reinstates_an_order_the_sweep_expired(world):
+    order = world.place()
+    world.clock.advance(hours=24, seconds=1)
+    assert world.sweep().expired == 1
+    assert world.reload(order).status is S.EXPIRED
+    world.apply(world.event(order, at=order.payment_due_at - timedelta(minutes=1)))
+    reinstated = world.reload(order)
+    assert reinstated.status is S.IN_PRODUCTION
+    last = world.orders.history[order.order_id][-1]
+    assert (last.from_status, last.to_status) == (S.EXPIRED, S.IN_PRODUCTION)
+    assert "after the order expired" in last.reason
+
+
+def test_P3_a_payment_made_after_the_deadline_is_refunded_and_the_order_stays_expired(world):
+    order = world.place()
+    world.clock.advance(hours=25)
+    world.sweep()
+    late = world.event(order, at=world.clock.now())
+    assert world.apply(late) is Outcome.REFUNDED
+    after = world.reload(order)
+    assert after.status is S.EXPIRED
+    assert after.paid_cents == after.refunded_cents == 13900
+    assert [r[1] for r in world.gateway.refunds.values()] == [13900]
+
+
+def test_P3_a_payment_on_a_cancelled_order_is_refunded(world):
+    order = world.place()
+    order.cancel_by_customer(world.clock.now())
+    world.orders.save(order)
+    assert world.apply(world.event(order)) is Outcome.REFUNDED
+    assert world.reload(order).status is S.CANCELLED
+    assert world.reload(order).refunded_cents == 13900
+
+
+@pytest.mark.parametrize("amount, currency", [(13899, "usd"), (13900, "eur"), (100, "usd")])
+def test_wrong_amount_or_currency_is_not_a_payment_it_is_flagged_and_refunded(
+    world, amount, currency
+):
+    order = world.place()
+    assert world.apply(world.event(order, amount=amount, currency=currency)) is Outcome.REFUNDED
+    after = world.reload(order)
+    assert after.status is S.PENDING_PAYMENT
+    assert "PAYMENT_AMOUNT_MISMATCH" in after.flags
+    assert after.refunded_cents == amount
+    assert not after.is_paid
+
+
+def test_a_refund_is_issued_exactly_once_when_the_event_is_retried(world):
+    order = world.place()
+    world.clock.advance(hours=25)
+    event = world.event(order, at=world.clock.now())
+    world.apply(event)
+    world.apply(event)
+    assert len(world.gateway.refunds) == 1
+
+
+def test_a_second_payment_for_an_order_already_paid_is_refunded(world):
+    order = world.place()
+    world.apply(world.event(order))
+    assert world.apply(world.event(order, intent="pi_second")) is Outcome.REFUNDED
+    after = world.reload(order)
+    assert after.status is S.IN_PRODUCTION
+    assert (after.paid_cents, after.refunded_cents) == (27800, 13900)
+
+
+def test_an_async_failure_is_recorded_and_the_order_stays_payable(world):
+    order = world.place()
+    assert world.apply(world.event(order, PaymentEventKind.FAILED)) is Outcome.RECORDED
+    after = world.reload(order)
+    assert after.status is S.PENDING_PAYMENT
+    assert world.orders.history[order.order_id][-1].event_type == "PaymentFailed"
+
+
+def test_a_provider_refund_is_recorded_once(world):
+    order = world.place()
+    world.apply(world.event(order))
+    refunded = world.event(order, PaymentEventKind.REFUNDED, refunded=5000)
+    assert world.apply(refunded) is Outcome.RECORDED
+    assert world.apply(world.event(order, PaymentEventKind.REFUNDED, refunded=5000)) is (
+        Outcome.DUPLICATE
+    )
+    assert world.reload(order).refunded_cents == 5000
+
+
+def test_a_dispute_flags_the_order_once(world):
+    order = world.place()
+    world.apply(world.event(order))
+    assert world.apply(world.event(order, PaymentEventKind.DISPUTED)) is Outcome.RECORDED
+    assert world.apply(world.event(order, PaymentEventKind.DISPUTED)) is Outcome.DUPLICATE
+    assert world.reload(order).flags == ("DISPUTED",)
+
+
+def test_events_for_unknown_orders_and_types_are_acknowledged_and_change_nothing(world):
+    order = world.place()
+    writes = world.orders.writes
+    ghost = world.event(order)
+    ghost = type(ghost)(**{**ghost.__dict__, "order_id": "ord_nobody"})
+    assert world.apply(ghost) is Outcome.IGNORED
+    assert world.apply(world.event(order, PaymentEventKind.IGNORED)) is Outcome.IGNORED
+    refund_unknown = world.event(order, PaymentEventKind.REFUNDED, intent="pi_unknown")
+    assert world.apply(refund_unknown) is Outcome.IGNORED
+    assert world.orders.writes == writes
+
+
+def test_a_session_expired_event_expires_a_due_order_but_not_a_paid_one(world):
+    due = world.place()
+    paid = world.place()
+    world.apply(world.event(paid))
+    world.clock.advance(hours=24, seconds=5)
+    assert world.apply(world.event(due, PaymentEventKind.SESSION_EXPIRED)) is Outcome.EXPIRED
+    assert world.reload(due).status is S.EXPIRED
+    expired_after_paid = world.event(paid, PaymentEventKind.SESSION_EXPIRED)
+    assert world.apply(expired_after_paid) is Outcome.IGNORED
+    assert world.reload(paid).status is S.IN_PRODUCTION
+
+
+def test_a_completed_after_an_expired_event_still_counts_if_paid_in_time(world):
+    order = world.place()
+    world.clock.advance(hours=24, seconds=5)
+    world.apply(world.event(order, PaymentEventKind.SESSION_EXPIRED))
+    world.apply(world.event(order, at=order.payment_due_at - timedelta(seconds=1)))
+    assert world.reload(order).status is S.IN_PRODUCTION
+
+
+# ---------------------------------------------------------------------------- the sweep
+
+
+def test_P3_the_sweep_one_second_before_the_deadline_leaves_the_order(world):
+    order = world.place()
+    world.clock.set(order.payment_due_at - timedelta(seconds=1))
+    assert world.sweep().expired == 0
+    assert world.reload(order).status is S.PENDING_PAYMENT
+
+
+def test_P3_the_sweep_one_second_after_the_deadline_expires_it_and_a_rerun_writes_nothing(world):
+    order = world.place()
+    world.clock.set(order.payment_due_at + timedelta(seconds=1))
+    assert world.sweep().expired == 1
+    assert world.reload(order).status is S.EXPIRED
+    assert world.gateway.sessions[order.checkout.session_id].state == "expired"
+    writes = world.orders.writes
+    second = world.sweep()
+    assert (second.expired, second.failed) == (0, 0)
+    assert world.orders.writes == writes
+
+
+def test_the_sweep_applies_a_payment_the_provider_reports_instead_of_expiring(world):
+    order = world.place()
+    world.gateway.pay(order.checkout.session_id, at=order.payment_due_at - timedelta(minutes=5))
+    world.clock.set(order.payment_due_at + timedelta(minutes=10))
+    report = world.sweep()
+    assert (report.paid, report.expired) == (1, 0)
+    assert world.reload(order).status is S.IN_PRODUCTION
+
+
+def test_a_stale_due_entry_for_a_paid_order_is_left_alone(world):
+    order = world.place()
+    world.apply(world.event(order))
+    world.orders.due_index[("PAYMENT", order.order_id)] = order.payment_due_at  # left behind
+    world.clock.set(order.payment_due_at + timedelta(hours=1))
+    writes = world.orders.writes
+    report = world.sweep()
+    assert report.skipped == 1 and report.expired == 0
+    assert world.orders.writes == writes
+    assert world.reload(order).status is S.IN_PRODUCTION
+
+
+def test_one_order_failing_does_not_stop_the_sweep(world, monkeypatch):
+    first, second = world.place(), world.place()
+    world.clock.set(second.payment_due_at + timedelta(seconds=1))
+    real_expire = world.gateway.expire_checkout
+
+    def flaky(session_id):
+        if session_id == first.checkout.session_id:
+            raise RuntimeError("provider down")
+        return real_expire(session_id)
+
+    monkeypatch.setattr(world.gateway, "expire_checkout", flaky)
+    report = world.sweep()
+    assert (report.expired, report.failed) == (1, 1)
+    assert report.failures == [first.order_id]
+    assert world.reload(second).status is S.EXPIRED
+    assert world.reload(first).status is S.PENDING_PAYMENT
+
+
+def test_P11_one_payment_reminder_four_hours_before_the_deadline(world):
+    order = world.place()
+    world.clock.set(order.payment_due_at - timedelta(hours=4, seconds=1))
+    assert send_payment_reminders(orders=world.orders, clock=world.clock).reminded == 0
+    world.clock.advance(seconds=1)
+    assert send_payment_reminders(orders=world.orders, clock=world.clock).reminded == 1
+    assert send_payment_reminders(orders=world.orders, clock=world.clock).reminded == 0
+    events = [h.event_type for h in world.orders.history[order.order_id]]
+    assert events.count("PaymentReminderDue") == 1
+
+
+def test_no_reminder_for_an_order_paid_before_it_was_due(world):
+    order = world.place()
+    world.apply(world.event(order))
+    world.clock.set(order.payment_due_at - timedelta(hours=1))
+    assert send_payment_reminders(orders=world.orders, clock=world.clock).reminded == 0
+
+
+# ---------------------------------------------------------------------------- races
+
+
+@pytest.mark.parametrize("first", ["webhook", "sweep"])
+def test_webhook_and_sweep_interleaved_exactly_one_wins_and_the_loser_writes_nothing(world, first):
+    """Both read the order, then commit in either order (stepped, not threaded)."""
+    order = world.place()
+    world.clock.set(order.payment_due_at + timedelta(seconds=1))
+    paid_in_time = order.payment_due_at - timedelta(seconds=30)
+    incoming_event = world.event(order, at=paid_in_time)
+
+    by_webhook, by_sweep = world.reload(order), world.reload(order)
+    from atelier.services.payments import take_payment
+
+    take_payment(
+        by_webhook,
+        _incoming(incoming_event),
+        world.gateway,
+        world.clock.now(),
+        CALENDAR,
+        refund_key="x",
+    )
+    by_sweep.expire(world.clock.now(), actor="expiry-sweep")
+
+    winner, loser = (by_webhook, by_sweep) if first == "webhook" else (by_sweep, by_webhook)
+    world.orders.save(winner)
+    writes = world.orders.writes
+    with pytest.raises(ConflictError):
+        world.orders.save(loser)
+    assert world.orders.writes == writes
+    final = world.reload(order)
+    assert final.status is (S.IN_PRODUCTION if first == "webhook" else S.EXPIRED)
+    history = [h.event_type for h in world.orders.history[order.order_id]]
+    assert history.count("PaymentConfirmed") + history.count("OrderExpired") == 1
+
+
+def _incoming(event):
+    from atelier.domain.order import IncomingPayment
+
+    return IncomingPayment(
+        event.payment_intent,
+        event.amount_cents,
+        event.currency.upper(),
+        event.created,
+        event.session_id,
+    )
+
+
+# ---------------------------------------------------------------------------- orderings
+
+STEPS = ("paid", "failed", "sweep", "paid_again")
+
+
+@settings(max_examples=24, deadline=None)
+@given(st.permutations(STEPS))
+def test_any_ordering_of_paid_failed_sweep_and_duplicate_ends_the_same(order_of_steps):
+    """A payment made in time wins whatever order the events arrive in; no illegal history."""
+    world = World()
+    order = world.place()
+    world.clock.set(order.payment_due_at + timedelta(minutes=1))
+    paid = world.event(order, at=order.payment_due_at - timedelta(minutes=10))
+    failed = world.event(order, PaymentEventKind.FAILED)
+    for step in order_of_steps:
+        if step in ("paid", "paid_again"):
+            world.apply(paid)
+        elif step == "failed":
+            world.apply(failed)
+        else:
+            world.sweep()
+    final = world.reload(order)
+    assert final.status is S.IN_PRODUCTION
+    assert final.paid_cents - final.refunded_cents == final.price.total_cents
+    history = world.orders.history[order.order_id]
+    assert [h.event_type for h in history].count("PaymentConfirmed") == 1
+    assert [h.version for h in history] == list(range(1, len(history) + 1))
+    for entry in history:
+        if entry.from_status != entry.to_status:
+            assert (entry.from_status, entry.to_status) in TRANSITIONS
