@@ -8,13 +8,14 @@ validation-error schema for the project's error shape, and marks which routes ne
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
+from infra.local.runtime import import_handler, module_name_for
+from infra.local.template import FunctionSpec, StackModel, read_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "shared" / "atelier" / "api" / "openapi.json"
@@ -28,53 +29,16 @@ DESCRIPTION = (
 )
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (!Ref, !Sub, ...) as plain values."""
+def read_template_stack() -> StackModel:
+    template = load_template_file(ROOT / "template.yaml")
+    resolver = Resolver(template, StackContext(), parameter_values(template, {}))
+    return read_stack(template, resolver, ROOT)
 
 
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node)}
-    return {suffix: loader.construct_mapping(node)}  # type: ignore[arg-type]
-
-
-_CfnLoader.add_multi_constructor("!", _tag)
-
-
-def load_template() -> dict[str, Any]:
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506
-
-
-def function_dirs(template: dict[str, Any]) -> list[Path]:
-    dirs = []
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            dirs.append(ROOT / resource["Properties"]["CodeUri"])
-    return sorted(set(dirs))
-
-
-def protected_routes(template: dict[str, Any]) -> set[tuple[str, str]]:
-    routes = set()
-    for resource in template["Resources"].values():
-        for event in resource.get("Properties", {}).get("Events", {}).values():
-            if event["Type"] != "HttpApi":
-                continue
-            props = event["Properties"]
-            if props.get("Auth", {}).get("Authorizer") != "NONE":
-                routes.add((props["Method"].lower(), props["Path"]))
-    return routes
-
-
-def load_resolver(function_dir: Path) -> Any:
-    name = f"atelier_fn_{function_dir.name}"
-    spec = importlib.util.spec_from_file_location(name, function_dir / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module.app
+def load_resolver(function: FunctionSpec) -> Any:
+    """The function's powertools resolver (`app` in its handler module)."""
+    import_handler(function)
+    return sys.modules[module_name_for(function)].app
 
 
 def _replace_refs(node: Any, old: str, new: str) -> Any:
@@ -89,12 +53,15 @@ def _replace_refs(node: Any, old: str, new: str) -> Any:
 
 
 def build_document() -> dict[str, Any]:
-    template = load_template()
-    protected = protected_routes(template)
+    stack = read_template_stack()
+    protected = {
+        (route.method.lower(), route.path) for route in stack.routes if route.authorizer
+    }
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    for function_dir in function_dirs(template):
-        schema = load_resolver(function_dir).get_openapi_schema(title=TITLE, version=VERSION)
+    http_functions = {route.function for route in stack.routes}
+    for function in (stack.functions[name] for name in sorted(http_functions)):
+        schema = load_resolver(function).get_openapi_schema(title=TITLE, version=VERSION)
         document = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
         for path, operations in document.get("paths", {}).items():
             for method in operations:

@@ -78,3 +78,35 @@ def order_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def stripe_session_event(
+    order: dict[str, Any],
+    *,
+    event_type: str = "checkout.session.completed",
+    created: int,
+    event_id: str = "evt_1",
+    amount: int | None = None,
+    currency: str = "usd",
+    payment_intent: str | None = None,
+) -> dict[str, Any]:
+    """A Stripe Checkout Session event for an order as the API answered it."""
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "created": created,
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": order["checkout"]["session_id"],
+                "object": "checkout.session",
+                "client_reference_id": order["order_id"],
+                "payment_intent": payment_intent or f"pi_{order['order_id']}",
+                "amount_total": order["amounts"]["total_cents"] if amount is None else amount,
+                "currency": currency,
+                "payment_status": "paid",
+                "status": "complete",
+            }
+        },
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -89,6 +90,7 @@ def post_order(body: CreateOrderIn, idempotency_key: IdempotencyKey = None) -> R
             gateway=container.gateway,
             clock=container.clock,
             customization_fee_cents=container.settings.customization_fee_cents,
+            reminder_lead=timedelta(hours=container.settings.payment_reminder_lead_hours),
         )
         return OrderView.of(order, container.clock.now()).model_dump(mode="json")
 

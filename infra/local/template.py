@@ -124,9 +124,20 @@ def merge_globals(defaults: Mapping[str, Any], own: Mapping[str, Any]) -> dict[s
     return merged
 
 
-def local_environment_overrides(api_url: str) -> dict[str, str]:
-    """What differs from the cloud on purpose: the sandbox payment gateway on this stack."""
-    return {"PAYMENT_PROVIDER": "sandbox", "SANDBOX_PAY_URL": f"{api_url}/_local/pay"}
+DEFAULT_WEBHOOK_SECRET = "whsec_local"
+
+
+def local_environment_overrides(
+    api_url: str, webhook_secret: str = DEFAULT_WEBHOOK_SECRET
+) -> dict[str, str]:
+    """What differs from the cloud on purpose: the sandbox payment gateway on this stack, and
+    the webhook secret from the environment instead of SSM."""
+    return {
+        "PAYMENT_PROVIDER": "sandbox",
+        "SANDBOX_PAY_URL": f"{api_url}/_local/pay",
+        "WEBHOOK_SECRET_PARAMETER": "",
+        "WEBHOOK_SECRETS": webhook_secret,
+    }
 
 
 def read_stack(
@@ -180,7 +191,9 @@ def read_stack(
     return StackModel(functions, list(seen.values()), apis, resources, notes)
 
 
-def _existing_resources(template: Mapping[str, Any], resolver: Resolver) -> Iterator[tuple[str, str]]:
+def _existing_resources(
+    template: Mapping[str, Any], resolver: Resolver
+) -> Iterator[tuple[str, str]]:
     for logical_id, resource in (template.get("Resources") or {}).items():
         if not isinstance(resource, dict):
             raise TemplateError(f"resource {logical_id} is not a mapping")

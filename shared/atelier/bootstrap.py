@@ -8,9 +8,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from atelier.clock import SystemClock
-from atelier.config import Settings, get_settings
+from atelier.config import ConfigurationError, Settings, get_settings
 from atelier.domain.calendar import WorkingCalendar
-from atelier.ports import Clock, OrderRepository, PaymentGateway, ProductRepository
+from atelier.ports import (
+    Clock,
+    EventPublisher,
+    OrderRepository,
+    PaymentGateway,
+    ProductRepository,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -42,14 +48,8 @@ class Container:
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
         import boto3
-        from botocore.config import Config
 
-        config = Config(
-            retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=2,
-            read_timeout=5,
-        )
-        return boto3.client("dynamodb", config=config)
+        return boto3.client("dynamodb", config=_sdk_config())
 
     @cached_property
     def products(self) -> ProductRepository:
@@ -72,11 +72,42 @@ class Container:
 
     @cached_property
     def gateway(self) -> PaymentGateway:
+        if self.settings.payment_provider == "stripe":
+            from atelier.adapters.stripe import StripeGateway
+
+            parameter = self.settings.stripe_secret_parameter
+            if not parameter:
+                raise ConfigurationError("STRIPE_SECRET_PARAMETER is not set")
+            return StripeGateway(
+                secret_key=lambda: _secure_parameter(parameter),
+                success_url=self.settings.checkout_success_url,
+                cancel_url=self.settings.checkout_cancel_url,
+            )
         from atelier.adapters.payments import SandboxGateway
 
-        if self.settings.payment_provider != "sandbox":
-            raise NotImplementedError("only the sandbox gateway exists so far")
         return SandboxGateway(self.settings.sandbox_pay_url)
+
+    @cached_property
+    def publisher(self) -> EventPublisher:
+        import boto3
+
+        from atelier.adapters.eventbridge import EventBridgePublisher
+
+        if not self.settings.event_bus_name:
+            raise ConfigurationError("EVENT_BUS_NAME is not set")
+        client = boto3.client("events", config=_sdk_config())
+        return EventBridgePublisher(client, self.settings.event_bus_name)
+
+    def webhook_secrets(self) -> list[str]:
+        """The webhook signing secrets in force; from SSM (cached 5 minutes) in AWS."""
+        parameter = self.settings.webhook_secret_parameter
+        raw = _secure_parameter(parameter) if parameter else self.settings.webhook_secrets
+        secrets = [part.strip() for part in raw.split(",") if part.strip()]
+        if not secrets:
+            raise ConfigurationError(
+                "no webhook secret: set WEBHOOK_SECRET_PARAMETER (AWS) or WEBHOOK_SECRETS"
+            )
+        return secrets
 
     @cached_property
     def idempotency(self) -> Any:
@@ -84,10 +115,25 @@ class Container:
         from atelier.adapters.idempotency import idempotency_store
 
         if not self.settings.idempotency_table_name:
-            from atelier.config import ConfigurationError
-
             raise ConfigurationError("IDEMPOTENCY_TABLE_NAME is not set")
         return idempotency_store(self.settings.idempotency_table_name, self.dynamodb)
+
+
+def _sdk_config() -> Any:
+    """Standard retries with a bounded number of attempts and short timeouts: a Lambda
+    behind API Gateway has 30 s at most, and a stuck call should fail into a clean 503."""
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
+    )
+
+
+def _secure_parameter(name: str) -> str:
+    from aws_lambda_powertools.utilities.parameters import get_parameter
+
+    value: str = get_parameter(name, decrypt=True, max_age=300)
+    return value
 
 
 _container: Container | None = None

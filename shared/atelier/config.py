@@ -27,6 +27,14 @@ class Settings(BaseModel):
     shop_cutoff: str = Field(default="17:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     payment_provider: Literal["sandbox", "stripe"] = "sandbox"
     sandbox_pay_url: str = "http://127.0.0.1:3000/_local/pay"
+    # Webhook signing secrets: comma separated (several during a rotation). In AWS they live
+    # in an SSM SecureString named by webhook_secret_parameter; locally, in webhook_secrets.
+    event_bus_name: str = ""
+    webhook_secrets: str = ""
+    webhook_secret_parameter: str = ""
+    stripe_secret_parameter: str = ""
+    checkout_success_url: str = "https://shop.example.com/orders/{order_id}?paid=1"
+    checkout_cancel_url: str = "https://shop.example.com/orders/{order_id}"
 
 
 # Setting name -> environment variable. Everything not listed keeps its default.
@@ -41,6 +49,12 @@ _ENVIRONMENT = {
     "shop_cutoff": "SHOP_CUTOFF",
     "payment_provider": "PAYMENT_PROVIDER",
     "sandbox_pay_url": "SANDBOX_PAY_URL",
+    "event_bus_name": "EVENT_BUS_NAME",
+    "webhook_secrets": "WEBHOOK_SECRETS",
+    "webhook_secret_parameter": "WEBHOOK_SECRET_PARAMETER",
+    "stripe_secret_parameter": "STRIPE_SECRET_PARAMETER",
+    "checkout_success_url": "CHECKOUT_SUCCESS_URL",
+    "checkout_cancel_url": "CHECKOUT_CANCEL_URL",
 }
 
 

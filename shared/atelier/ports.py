@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
+from atelier.domain.events import DomainEvent
 from atelier.domain.order import Checkout, Order
 
 T = TypeVar("T")
@@ -72,6 +73,11 @@ class SessionStatus:
     amount_cents: int | None = None
     currency: str | None = None  # upper case, e.g. "USD"
     paid_at: datetime | None = None
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: DomainEvent) -> None:
+        """Put one event on the bus; raises ServiceUnavailableError when it was not taken."""
 
 
 class PaymentGateway(Protocol):

@@ -24,6 +24,9 @@ from infra.local.tokens import issue_token
 from tests.factories import MONDAY_10AM
 
 ROOT = Path(__file__).resolve().parents[2]
+# Two signing secrets, as during a rotation: the old one first.
+OLD_WEBHOOK_SECRET, WEBHOOK_SECRET = "whsec_old", "whsec_current"
+WEBHOOK_SECRETS = f"{OLD_WEBHOOK_SECRET},{WEBHOOK_SECRET}"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,11 +54,11 @@ def stack(monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -> Iterator[StackM
     with mock_aws():
         template = load_template_file(ROOT / "template.yaml")
         resolver = Resolver(template, StackContext(), parameter_values(template, {}))
-        model = read_stack(
-            template, resolver, ROOT, local_environment_overrides("http://127.0.0.1:3000")
-        )
+        overrides = local_environment_overrides("http://127.0.0.1:3000", WEBHOOK_SECRETS)
+        model = read_stack(template, resolver, ROOT, overrides)
         create_resources(model.resources, resolver, endpoint_url=None)  # type: ignore[arg-type]
         environment, _ = model.environment_union()
+        environment.update(overrides)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         bootstrap.reset()
@@ -108,9 +111,7 @@ class Api:
         payload = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
         if payload:
             sent.setdefault("Content-Type", "application/json")
-        response = self._gateway.handle(
-            HttpRequest(method, target, tuple(sent.items()), payload)
-        )
+        response = self._gateway.handle(HttpRequest(method, target, tuple(sent.items()), payload))
         return Reply(response.status, dict(response.headers), response.body)
 
 
@@ -128,3 +129,21 @@ class Reply:
 @pytest.fixture
 def api(stack: StackModel, clock: FixedClock) -> Api:
     return Api(stack, clock)
+
+
+def invoke_schedule(stack: StackModel, function_name: str) -> Any:
+    """Run a scheduled function's handler once, as its EventBridge schedule would."""
+    function = stack.function_named(function_name)
+    assert function is not None and function.schedules, f"{function_name} has no schedule"
+    event = {
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000000",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-30T15:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+    }
+    return FunctionHost(stack.functions).invoke(function, event)

@@ -244,9 +244,7 @@ def test_a_forged_token_gets_a_401(api, catalog):
     token = api.token("cust-a")
     header, payload, _ = token.split(".")
     forged = f"{header}.{payload}.AAAA"
-    reply = api.call(
-        "GET", "/orders", as_user=None, headers={"Authorization": f"Bearer {forged}"}
-    )
+    reply = api.call("GET", "/orders", as_user=None, headers={"Authorization": f"Bearer {forged}"})
     assert reply.status == 401 and reply.json == {"message": "Unauthorized"}
 
 

@@ -20,6 +20,7 @@ from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.catalog import CustomizationRange, Product
 from atelier.domain.customization import Customization, ReviewReason
 from atelier.domain.errors import ConflictError, DuplicateEventError, ServiceUnavailableError
+from atelier.domain.events import DomainEvent
 from atelier.domain.order import (
     Address,
     Checkout,
@@ -570,3 +571,21 @@ class DynamoOrderRepository:
             for kind in sorted(set(previous_due) - set(due))
         ]
         return writes
+
+
+def domain_event_from_stream_image(image: Mapping[str, Any]) -> DomainEvent | None:
+    """The domain event a table stream's NEW_IMAGE carries, if the item is a history entry."""
+    values = from_item(image)
+    if values.get("type") != "HISTORY":
+        return None
+    return DomainEvent(
+        event_id=values["event_id"],
+        event_type=values["event_type"],
+        order_id=values["order_id"],
+        version=values["version"],
+        at=values["at"],
+        actor=values["actor"],
+        from_status=values.get("from_status"),
+        to_status=values["to_status"],
+        data=values.get("data", {}),
+    )

@@ -265,7 +265,7 @@ class StripeGateway:
                 if isinstance(error.get(name), str)
             },
         }
-        logger.warning("payment provider refused", operation=operation, **details)
+        logger.warning("payment provider request failed", operation=operation, **details)
         if reply.status in _TRANSIENT_STATUSES or reply.status >= 500 or reply.status < 400:
             raise ServiceUnavailableError(
                 f"The payment provider could not {operation} just now (HTTP {reply.status}).",

@@ -22,6 +22,7 @@ _ERRORS = {
     404: "Not found, or not yours.",
     409: "Conflicts with the current state, lost a race, or an Idempotency-Key was reused.",
     422: "The request breaks a rule or fails validation; `details` says where.",
+    500: "Not handled (for the payment webhook: not applied, so the provider retries).",
     503: "A dependency is busy; retry after the `Retry-After` header's seconds.",
 }
 

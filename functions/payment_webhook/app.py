@@ -1,0 +1,82 @@
+"""payment_webhook: Stripe-format events at POST /webhooks/payments (no JWT; signed)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from atelier.adapters.stripe_events import parse_stripe_event
+from atelier.api.errors import error_response, register_error_handlers
+from atelier.api.openapi import documented
+from atelier.bootstrap import get_container
+from atelier.domain.errors import ConflictError, InvalidRequestError, ServiceUnavailableError
+from atelier.observability import logger, metrics, tracer
+from atelier.services.webhook import receive_payment_webhook
+
+app = APIGatewayHttpResolver(enable_validation=True)
+register_error_handlers(app)
+
+
+class WebhookAck(BaseModel):
+    received: bool
+    outcome: str
+
+
+@app.exception_handler(ConflictError)
+@app.exception_handler(ServiceUnavailableError)
+def retry_later(error: ConflictError | ServiceUnavailableError) -> Response[Any]:
+    # Any 5xx makes the provider retry; the retry finds the state as it now is.
+    logger.warning("webhook not applied; the provider will retry", code=error.code)
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, error.code, error.message)
+
+
+@app.exception_handler(InvalidRequestError)
+def bad_request(error: InvalidRequestError) -> Response[Any]:
+    if error.code == "INVALID_SIGNATURE":
+        metrics.add_metric(name="WebhookSignatureRejected", unit=MetricUnit.Count, value=1)
+    return error_response(HTTPStatus.BAD_REQUEST, error.code, error.message)
+
+
+@app.post("/webhooks/payments", tags=["payments"], **documented(200, WebhookAck, 400, 500))
+def receive() -> WebhookAck:
+    container = get_container()
+    event = app.current_event
+    outcome = receive_payment_webhook(
+        _raw_body(event.body, bool(event.is_base64_encoded)),
+        event.headers.get("stripe-signature"),
+        secrets=container.webhook_secrets(),
+        parse=parse_stripe_event,
+        orders=container.orders,
+        gateway=container.gateway,
+        clock=container.clock,
+        calendar=container.calendar,
+    )
+    metrics.add_metric(name=f"PaymentEvent_{outcome}", unit=MetricUnit.Count, value=1)
+    return WebhookAck(received=True, outcome=outcome)
+
+
+def _raw_body(body: str | None, is_base64: bool) -> bytes:
+    """The bytes the provider signed: API Gateway base64-encodes bodies it deems binary."""
+    if body is None:
+        return b""
+    if not is_base64:
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidRequestError("The body is not valid base64.", code="MALFORMED_EVENT") from exc
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

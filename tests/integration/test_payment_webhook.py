@@ -1,0 +1,171 @@
+"""payment_webhook through the emulated API Gateway against moto (P3, P4)."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from atelier.domain.webhook_signature import sign_payload
+from tests.factories import order_body, ring, stripe_session_event
+from tests.integration.conftest import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
+
+
+@pytest.fixture
+def order(api, container):
+    container.products.save(ring())
+    reply = api.call("POST", "/orders", order_body())
+    assert reply.status == 201
+    return reply.json
+
+
+def now_unix(clock):
+    return int(clock.now().timestamp())
+
+
+def deliver(api, raw: bytes, signature: str | None):
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["Stripe-Signature"] = signature
+    return api.call("POST", "/webhooks/payments", raw=raw, as_user=None, headers=headers)
+
+
+def signed(raw: bytes, clock, secret=WEBHOOK_SECRET, skew=0):
+    return sign_payload(raw, secret, now_unix(clock) + skew)
+
+
+def status_of(api, order):
+    return api.call("GET", f"/orders/{order['order_id']}").json["status"]
+
+
+def history(container, order_id):
+    answer = container.dynamodb.query(
+        TableName=container.settings.table_name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :h)",
+        ExpressionAttributeValues={":pk": {"S": f"ORDER#{order_id}"}, ":h": {"S": "HISTORY#"}},
+    )
+    return [item["event_type"]["S"] for item in answer["Items"]]
+
+
+def test_P4_a_signed_paid_event_puts_the_order_in_production(api, order, clock):
+    raw = json.dumps(stripe_session_event(order, created=now_unix(clock))).encode()
+    reply = deliver(api, raw, signed(raw, clock))
+    assert reply.status == 200, reply.raw
+    assert reply.json == {"received": True, "outcome": "confirmed"}
+    read = api.call("GET", f"/orders/{order['order_id']}").json
+    assert read["status"] == "IN_PRODUCTION"
+    assert read["ship_by"] == "2026-12-07"  # paid Monday 10:00 in New York
+    assert read["paid_at"] == "2026-11-30T15:00:00Z"
+    assert read["amounts"]["paid_cents"] == 13900
+    assert read["checkout"] is None
+
+
+def _flip_one_byte(raw: bytes) -> bytes:
+    index = raw.index(b'"usd"') + 1
+    return raw[:index] + b"U" + raw[index + 1 :]
+
+
+SIGNATURES = {
+    "one body byte flipped": lambda raw, clock: (_flip_one_byte(raw), signed(raw, clock)),
+    "t 301 s old": lambda raw, clock: (raw, signed(raw, clock, skew=-301)),
+    "t 301 s ahead": lambda raw, clock: (raw, signed(raw, clock, skew=301)),
+    "only v0": lambda raw, clock: (raw, signed(raw, clock).replace("v1=", "v0=")),
+    "missing header": lambda raw, clock: (raw, None),
+    "unknown secret": lambda raw, clock: (raw, signed(raw, clock, secret="whsec_other")),
+    "body re-serialised from parsed JSON": lambda raw, clock: (
+        json.dumps(json.loads(raw), indent=2).encode(),
+        signed(raw, clock),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SIGNATURES, ids=list(SIGNATURES))
+def test_P3_a_bad_or_stale_signature_is_a_400_and_changes_nothing(api, order, clock, case):
+    raw = json.dumps(stripe_session_event(order, created=now_unix(clock))).encode()
+    body, signature = SIGNATURES[case](raw, clock)
+    reply = deliver(api, body, signature)
+    assert reply.status == 400
+    assert reply.json["error"]["code"] == "INVALID_SIGNATURE"
+    assert status_of(api, order) == "PENDING_PAYMENT"
+
+
+def test_P3_either_secret_verifies_during_a_rotation(api, order, clock):
+    raw = json.dumps(stripe_session_event(order, created=now_unix(clock))).encode()
+    t = now_unix(clock)
+    old = sign_payload(raw, OLD_WEBHOOK_SECRET, t).split(",")[1]
+    header = f"{sign_payload(raw, WEBHOOK_SECRET, t)},{old}"
+    assert deliver(api, raw, header).status == 200
+    assert status_of(api, order) == "IN_PRODUCTION"
+
+
+def test_a_body_api_gateway_base64_encodes_is_verified_on_its_raw_bytes(api, order, clock):
+    raw = b'{"id": "evt_bin", "note": "\xff"}'  # not UTF-8: the gateway sends it base64
+    reply = deliver(api, raw, signed(raw, clock))
+    assert reply.status == 400
+    assert reply.json["error"]["code"] == "MALFORMED_EVENT"  # past the signature check
+
+
+def test_the_same_event_delivered_20_times_is_one_transition(api, order, clock, container):
+    raw = json.dumps(stripe_session_event(order, created=now_unix(clock))).encode()
+    outcomes = [deliver(api, raw, signed(raw, clock)).json["outcome"] for _ in range(20)]
+    assert outcomes[0] == "confirmed"
+    assert set(outcomes[1:]) == {"duplicate"}
+    assert history(container, order["order_id"]) == ["OrderPlaced", "PaymentConfirmed"]
+
+
+def test_a_transient_failure_answers_500_and_the_retry_applies_it(
+    api, order, clock, container, monkeypatch
+):
+    client = container.dynamodb
+    real = client.transact_write_items
+    calls = {"n": 0}
+
+    def fail_once(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ClientError(
+                {"Error": {"Code": "InternalServerError", "Message": "try later"}},
+                "TransactWriteItems",
+            )
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "transact_write_items", fail_once)
+    raw = json.dumps(stripe_session_event(order, created=now_unix(clock))).encode()
+    first = deliver(api, raw, signed(raw, clock))
+    assert first.status == 500
+    assert status_of(api, order) == "PENDING_PAYMENT"
+    retry = deliver(api, raw, signed(raw, clock))
+    assert retry.status == 200 and retry.json["outcome"] == "confirmed"
+    assert status_of(api, order) == "IN_PRODUCTION"
+
+
+def test_P3_a_late_payment_after_the_sweep_is_refunded_and_the_order_stays_expired(
+    api, order, clock, stack
+):
+    from tests.integration.conftest import invoke_schedule
+
+    clock.advance(hours=25)
+    report = invoke_schedule(stack, "expiry_sweep")
+    assert report["expired"] == 1
+    raw = json.dumps(stripe_session_event(order, created=now_unix(clock))).encode()
+    reply = deliver(api, raw, signed(raw, clock))
+    assert reply.json["outcome"] == "refunded"
+    read = api.call("GET", f"/orders/{order['order_id']}").json
+    assert read["status"] == "EXPIRED"
+    assert read["amounts"]["refunded_cents"] == read["amounts"]["paid_cents"] == 13900
+
+
+def test_an_event_for_an_unknown_order_or_type_is_acknowledged(api, order, clock):
+    ghost = stripe_session_event(order, created=now_unix(clock), event_id="evt_ghost")
+    ghost["data"]["object"]["client_reference_id"] = "ord_nobody"
+    other = {"id": "evt_x", "type": "customer.created", "created": 1, "data": {"object": {}}}
+    for event in (ghost, other):
+        raw = json.dumps(event).encode()
+        reply = deliver(api, raw, signed(raw, clock))
+        assert reply.status == 200 and reply.json["outcome"] == "ignored"
+    assert status_of(api, order) == "PENDING_PAYMENT"
+
+
+def test_a_signed_body_that_is_not_an_event_is_a_400(api, order, clock):
+    raw = b'{"hello": "world"}'
+    reply = deliver(api, raw, signed(raw, clock))
+    assert reply.status == 400 and reply.json["error"]["code"] == "MALFORMED_EVENT"

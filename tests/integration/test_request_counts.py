@@ -1,0 +1,55 @@
+"""How many DynamoDB requests the payment paths make (docs/payments.md quotes these)."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from atelier.domain.webhook_signature import sign_payload
+from tests.factories import order_body, ring, stripe_session_event
+from tests.integration.conftest import WEBHOOK_SECRET, invoke_schedule
+
+
+@pytest.fixture
+def counted(container):
+    calls: Counter[str] = Counter()
+
+    def count(model, **kwargs):
+        calls[model.name] += 1
+
+    container.dynamodb.meta.events.register("before-call.dynamodb", count)
+    return calls
+
+
+@pytest.fixture
+def orders(api, container):
+    container.products.save(ring())
+    return [api.call("POST", "/orders", order_body()).json for _ in range(3)]
+
+
+def test_one_paid_webhook_costs_one_read_and_one_transaction(api, orders, clock, counted):
+    order = orders[0]
+    raw = json.dumps(stripe_session_event(order, created=int(clock.now().timestamp()))).encode()
+    signature = sign_payload(raw, WEBHOOK_SECRET, int(clock.now().timestamp()))
+    counted.clear()
+    api.call(
+        "POST", "/webhooks/payments", raw=raw, as_user=None, headers={"Stripe-Signature": signature}
+    )
+    assert counted == {"GetItem": 1, "TransactWriteItems": 1}
+    counted.clear()
+    api.call(
+        "POST", "/webhooks/payments", raw=raw, as_user=None, headers={"Stripe-Signature": signature}
+    )
+    assert counted == {"GetItem": 1}  # a repeat reads the order, sees the payment, writes nothing
+
+
+def test_the_sweep_costs_one_read_and_one_transaction_per_expired_order(
+    orders, clock, stack, counted
+):
+    clock.advance(hours=25)
+    counted.clear()
+    report = invoke_schedule(stack, "expiry_sweep")
+    assert report["expired"] == 3
+    # One due-index query for payments and one for reminders (each a single page here),
+    # then per order: read it, and commit the expiry with its history in one transaction.
+    assert counted == {"Query": 2, "GetItem": 3, "TransactWriteItems": 3}
