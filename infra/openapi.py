@@ -54,9 +54,7 @@ def _replace_refs(node: Any, old: str, new: str) -> Any:
 
 def build_document() -> dict[str, Any]:
     stack = read_template_stack()
-    protected = {
-        (route.method.lower(), route.path) for route in stack.routes if route.authorizer
-    }
+    protected = {(route.method.lower(), route.path) for route in stack.routes if route.authorizer}
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     http_functions = {route.function for route in stack.routes}

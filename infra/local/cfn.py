@@ -217,7 +217,10 @@ class Resolver:
                 "QueueUrl": f"{base.rstrip('/')}/{account}/{name}",
             }
         elif kind == "AWS::Events::EventBus":
-            attributes = {"Arn": f"arn:aws:events:{region}:{account}:event-bus/{name}", "Name": name}
+            attributes = {
+                "Arn": f"arn:aws:events:{region}:{account}:event-bus/{name}",
+                "Name": name,
+            }
         elif kind in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
             attributes = {"Arn": f"arn:aws:lambda:{region}:{account}:function:{name}"}
         elif kind == "AWS::Serverless::HttpApi":
@@ -246,7 +249,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             handler = self._functions().get(key)
             if handler is not None:
                 return handler(argument)
@@ -397,7 +400,7 @@ class Resolver:
             return expression
         if not isinstance(expression, dict) or len(expression) != 1:
             raise TemplateError(f"malformed condition: {expression!r}")
-        (key, argument), = expression.items()
+        ((key, argument),) = expression.items()
         if key == "Condition":
             return self.condition(str(argument))
         if key == "Fn::Equals":

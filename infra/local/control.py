@@ -165,7 +165,9 @@ class ControlApi:
             return control_error(404, "NOT_FOUND", f"no local control endpoint {path}")
         handler = handlers.get(method)
         if handler is None:
-            response = control_error(405, "METHOD_NOT_ALLOWED", f"{path} takes {', '.join(handlers)}")
+            response = control_error(
+                405, "METHOD_NOT_ALLOWED", f"{path} takes {', '.join(handlers)}"
+            )
             response.headers.append(("allow", ", ".join(handlers)))
             return response
         return handler(request)
@@ -186,7 +188,9 @@ class ControlApi:
             return control_error(400, "BAD_REQUEST", "email must be a string")
         if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
             return control_error(400, "BAD_REQUEST", "groups must be a list of group names")
-        token = issue_token(self._secret, sub=sub, email=email, groups=groups, now=self._clock.now())
+        token = issue_token(
+            self._secret, sub=sub, email=email, groups=groups, now=self._clock.now()
+        )
         return HttpResponse.json(200, {"token": token})
 
     # ------------------------------------------------------------------ the clock
@@ -205,7 +209,9 @@ class ControlApi:
         seconds = body.get("advance_seconds") if isinstance(body, dict) else None
         if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
             return control_error(
-                400, "BAD_REQUEST", "advance_seconds must be an integer >= 0 (the clock only moves forward)"
+                400,
+                "BAD_REQUEST",
+                "advance_seconds must be an integer >= 0 (the clock only moves forward)",
             )
         with self._lock:  # never in the middle of an invocation
             self._clock.advance(seconds)

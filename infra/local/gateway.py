@@ -238,18 +238,18 @@ def response_from_result(result: Any) -> HttpResponse:
     headers.extend(("set-cookie", str(cookie)) for cookie in result.get("cookies") or ())
     headers = [(name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP]
 
-    body = result.get("body")
-    if body is None:
+    raw_body = result.get("body")
+    if raw_body is None:
         payload = b""
-    elif not isinstance(body, str):
+    elif not isinstance(raw_body, str):
         raise InvalidIntegrationResponseError("body is not a string")
     elif result.get("isBase64Encoded") is True:
         try:
-            payload = base64.b64decode(body, validate=True)
+            payload = base64.b64decode(raw_body, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise InvalidIntegrationResponseError("body is not valid base64") from exc
     else:
-        payload = body.encode("utf-8")
+        payload = raw_body.encode("utf-8")
     return HttpResponse(status, headers, payload)
 
 

@@ -10,12 +10,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import logging
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
-
-log = logging.getLogger("local_stack")
 
 
 class Clock(Protocol):
@@ -99,7 +96,7 @@ def _describe_raw(destinations: Any, raw_data: str) -> dict[str, str]:
     if isinstance(parsed, EmailMessage):
         part = parsed.get_body(preferencelist=("plain", "html"))
         if part is not None and isinstance(part, EmailMessage):
-            body = str(part.get_content())
+            body = str(part.get_content()).replace("\r\n", "\n")
     return {
         "to": _recipients(destinations) or str(parsed.get("To", "")),
         "subject": str(parsed.get("Subject", "")),

@@ -24,7 +24,7 @@ class CreatedResource:
 
 
 def create_resources(
-    resources: Mapping[str, str], resolver: Resolver, endpoint_url: str
+    resources: Mapping[str, str], resolver: Resolver, endpoint_url: str | None
 ) -> list[CreatedResource]:
     """Create every supported resource; queues without a redrive policy first, so that a
     dead-letter queue exists before the queue that points at it."""
@@ -43,6 +43,7 @@ def create_resources(
         "AWS::SES::EmailIdentity": "sesv2",
     }
     clients: dict[str, Any] = {}
+    new_client: Any = boto3.client  # the typed overloads want a literal service name
     region = resolver.context.region
 
     def order(item: tuple[str, str]) -> int:
@@ -59,9 +60,7 @@ def create_resources(
             continue
         service = service_of[kind]
         if service not in clients:
-            clients[service] = boto3.client(
-                service, endpoint_url=endpoint_url, region_name=region
-            )
+            clients[service] = new_client(service, endpoint_url=endpoint_url, region_name=region)
         properties = resolver.resolve(resolver.resource_properties(logical_id))
         physical = str(resolver.ref(logical_id))
         name = resolver.physical_name(logical_id)

@@ -8,6 +8,7 @@ in the shared environment for the duration of an invocation.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
@@ -56,7 +57,8 @@ class LambdaContext:
 def module_name_for(function: FunctionSpec) -> str:
     """A sys.modules name unique to the handler's file: every function folder has an app.py."""
     module = function.handler.rpartition(".")[0].replace(".", "_")
-    return f"atelier_local_fn_{function.code_dir.name}__{module}"
+    digest = hashlib.sha256(str(function.handler_file).encode()).hexdigest()[:8]
+    return f"atelier_local_fn_{function.code_dir.name}__{module}_{digest}"
 
 
 def import_handler(function: FunctionSpec) -> Handler:
@@ -72,7 +74,9 @@ def import_handler(function: FunctionSpec) -> Handler:
         module = _import_file(name, path, function.code_dir)
     handler = getattr(module, function.handler_attribute, None)
     if not callable(handler):
-        raise FunctionLoadError(f"{function.logical_id}: {path} has no {function.handler_attribute}")
+        raise FunctionLoadError(
+            f"{function.logical_id}: {path} has no {function.handler_attribute}"
+        )
     return handler  # type: ignore[no-any-return]
 
 

@@ -26,9 +26,10 @@ def read_catalog(path: Path = SEED_CATALOG) -> list[dict[str, Any]]:
 
 def seed_catalog(path: Path = SEED_CATALOG) -> list[str]:
     """Validate every product first, then save them all; the product ids, in file order."""
+    from pydantic import ValidationError
+
     from atelier.bootstrap import build_container
     from atelier.domain.catalog import Product
-    from pydantic import ValidationError
 
     products = []
     for index, item in enumerate(read_catalog(path)):

@@ -5,8 +5,14 @@ format Lambda uses."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from infra.local.template import FunctionSpec, StreamSubscription
+
+log = logging.getLogger("local_stack")
 
 
 def matches(pattern: Mapping[str, Any], value: Any) -> bool:
@@ -63,3 +69,81 @@ class StreamReader:
         converted["awsRegion"] = self._region
         converted["eventSourceARN"] = self._arn
         return dict(converted)
+
+
+class Invoker(Protocol):
+    def invoke(self, function: FunctionSpec, event: dict[str, Any]) -> Any: ...
+
+
+@dataclass
+class _Subscription:
+    function: FunctionSpec
+    stream: StreamSubscription
+    reader: StreamReader
+
+
+class StreamDelivery:
+    """After every invocation, hands the new stream records to the functions that subscribe,
+    in batches, retrying a batch from its first reported failure as Lambda does (up to the
+    subscription's MaximumRetryAttempts, then the records are dropped with an error line, where
+    AWS would send them to the on-failure destination)."""
+
+    def __init__(
+        self,
+        functions: Mapping[str, FunctionSpec],
+        table_names: Mapping[str, str],
+        dynamodb: Any,
+        streams: Any,
+        region: str,
+    ) -> None:
+        self._subscriptions: list[_Subscription] = []
+        for function in functions.values():
+            for stream in function.streams:
+                table = dynamodb.describe_table(TableName=table_names[stream.table])["Table"]
+                arn = table.get("LatestStreamArn")
+                if not arn:
+                    log.warning("%s: table %s has no stream", function.name, stream.table)
+                    continue
+                reader = StreamReader(streams, arn, region)
+                reader.read()  # start after what exists now (seeding), like LATEST
+                self._subscriptions.append(_Subscription(function, stream, reader))
+        self._busy = False
+        self.invoker: Invoker | None = None
+
+    def __call__(self) -> None:
+        if self._busy or self.invoker is None:
+            return  # a delivery's own invocation: the outer loop picks up what it wrote
+        self._busy = True
+        try:
+            while self._deliver_once():
+                pass
+        finally:
+            self._busy = False
+
+    def _deliver_once(self) -> bool:
+        delivered = False
+        for sub in self._subscriptions:
+            records = [r for r in sub.reader.read() if passes_filters(r, sub.stream.filters)]
+            for start in range(0, len(records), sub.stream.batch_size):
+                self._invoke_with_retries(sub, records[start : start + sub.stream.batch_size])
+                delivered = True
+        return delivered
+
+    def _invoke_with_retries(self, sub: _Subscription, batch: list[dict[str, Any]]) -> None:
+        assert self.invoker is not None
+        for _attempt in range(sub.stream.max_retries + 1):
+            try:
+                result = self.invoker.invoke(sub.function, {"Records": batch})
+            except Exception:
+                log.exception("%s failed on a stream batch", sub.function.name)
+                continue
+            failures = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])]
+            if not failures:
+                return
+            sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
+            batch = batch[min(sequence.index(f) for f in failures if f in sequence) :]
+        log.error(
+            "%s: %d stream records dropped after retries (AWS: on-failure destination)",
+            sub.function.name,
+            len(batch),
+        )

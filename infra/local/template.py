@@ -36,6 +36,17 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class StreamSubscription:
+    """A `Type: DynamoDB` event: the function reads a table's stream."""
+
+    event_name: str
+    table: str  # logical id of the table whose StreamArn it names
+    batch_size: int
+    max_retries: int
+    filters: tuple[Mapping[str, Any], ...]  # FilterCriteria.Filters, each {"Pattern": "<json>"}
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
     name: str  # the CodeUri folder, e.g. orders_api: how the control API names functions
@@ -47,6 +58,7 @@ class FunctionSpec:
     timeout_s: int
     environment: dict[str, str]
     schedules: tuple[Schedule, ...] = ()
+    streams: tuple[StreamSubscription, ...] = ()
 
     @property
     def handler_file(self) -> Path:
@@ -124,7 +136,7 @@ def merge_globals(defaults: Mapping[str, Any], own: Mapping[str, Any]) -> dict[s
     return merged
 
 
-DEFAULT_WEBHOOK_SECRET = "whsec_local"
+DEFAULT_WEBHOOK_SECRET = "whsec_local"  # noqa: S105 - the local stack's documented default
 
 
 def local_environment_overrides(
@@ -237,8 +249,34 @@ def _function(
         timeout_s=int(resolver.resolve_text(properties.get("Timeout", 3))),
         environment=environment,
         schedules=schedules,
+        streams=tuple(
+            stream
+            for event_name, event in events.items()
+            if (stream := _stream(event_name, event, resolver)) is not None
+        ),
     )
     return spec, dict(events)
+
+
+def _stream(event_name: str, event: Any, resolver: Resolver) -> StreamSubscription | None:
+    if not isinstance(event, dict) or event.get("Type") != "DynamoDB":
+        return None
+    properties = event.get("Properties") or {}
+    source = properties.get("Stream")
+    table: Any = None
+    if isinstance(source, dict) and "Fn::GetAtt" in source:
+        target = source["Fn::GetAtt"]
+        table = target.split(".")[0] if isinstance(target, str) else target[0]
+    if not isinstance(table, str):
+        raise TemplateError(f"{event_name}: Stream must be !GetAtt <Table>.StreamArn locally")
+    filters = (properties.get("FilterCriteria") or {}).get("Filters") or []
+    return StreamSubscription(
+        event_name=event_name,
+        table=table,
+        batch_size=int(resolver.resolve_text(properties.get("BatchSize", 100))),
+        max_retries=int(resolver.resolve_text(properties.get("MaximumRetryAttempts", 2))),
+        filters=tuple(resolver.resolve(f) for f in filters),
+    )
 
 
 def _schedule(event_name: str, event: Any, resolver: Resolver) -> Schedule | None:

@@ -53,6 +53,8 @@ class OrderRepository(Protocol):
 
     def find_by_payment_intent(self, payment_intent: str) -> Order | None: ...
 
+    def find_by_checkout_session(self, session_id: str) -> Order | None: ...
+
     def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
         """Ids of orders with a `kind` deadline at or before `until`, oldest first."""
 

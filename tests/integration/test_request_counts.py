@@ -53,3 +53,43 @@ def test_the_sweep_costs_one_read_and_one_transaction_per_expired_order(
     # One due-index query for payments and one for reminders (each a single page here),
     # then per order: read it, and commit the expiry with its history in one transaction.
     assert counted == {"Query": 2, "GetItem": 3, "TransactWriteItems": 3}
+
+
+def test_a_refund_event_costs_two_reads_and_one_transaction(api, orders, clock, counted):
+    order = orders[0]
+    now = int(clock.now().timestamp())
+    paid = json.dumps(stripe_session_event(order, created=now)).encode()
+    api.call(
+        "POST",
+        "/webhooks/payments",
+        raw=paid,
+        as_user=None,
+        headers={"Stripe-Signature": sign_payload(paid, WEBHOOK_SECRET, now)},
+    )
+    refunded = json.dumps(
+        {
+            "id": "evt_refund",
+            "type": "charge.refunded",
+            "created": now,
+            "data": {
+                "object": {
+                    "id": "ch_1",
+                    "payment_intent": f"pi_{order['order_id']}",
+                    "amount": 13900,
+                    "amount_refunded": 2000,
+                    "currency": "usd",
+                }
+            },
+        }
+    ).encode()
+    counted.clear()
+    reply = api.call(
+        "POST",
+        "/webhooks/payments",
+        raw=refunded,
+        as_user=None,
+        headers={"Stripe-Signature": sign_payload(refunded, WEBHOOK_SECRET, now)},
+    )
+    assert reply.json["outcome"] == "recorded"
+    assert counted == {"GetItem": 2, "TransactWriteItems": 1}
+    assert api.call("GET", f"/orders/{order['order_id']}").json["amounts"]["refunded_cents"] == 2000

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 import pytest
-from atelier.domain.calendar import WorkingCalendar
 from hypothesis import given
 from hypothesis import strategies as st
+
+from atelier.domain.calendar import WorkingCalendar
 
 pytestmark = pytest.mark.unit
 

@@ -9,9 +9,10 @@ import re
 from collections.abc import Callable
 
 import pytest
-from atelier.domain.webhook_signature import SignatureError, sign_payload, verify_signature
 from hypothesis import given
 from hypothesis import strategies as st
+
+from atelier.domain.webhook_signature import SignatureError, sign_payload, verify_signature
 
 pytestmark = pytest.mark.unit
 

@@ -514,11 +514,14 @@ class DynamoOrderRepository:
         order.mark_persisted()
 
     def find_by_payment_intent(self, payment_intent: str) -> Order | None:
-        with translated_errors("find_payment"):
-            answer = self._client.get_item(
-                TableName=self._table,
-                Key=to_item({"pk": f"PAYMENT#{payment_intent}", "sk": "PAYMENT"}),
-            )
+        return self._by_pointer(f"PAYMENT#{payment_intent}", "PAYMENT")
+
+    def find_by_checkout_session(self, session_id: str) -> Order | None:
+        return self._by_pointer(f"CHECKOUT#{session_id}", "CHECKOUT")
+
+    def _by_pointer(self, pk: str, sk: str) -> Order | None:
+        with translated_errors("find_by_pointer"):
+            answer = self._client.get_item(TableName=self._table, Key=to_item({"pk": pk, "sk": sk}))
         item = answer.get("Item")
         return self.get(from_item(item)["order_id"]) if item else None
 

@@ -116,6 +116,10 @@ class InMemoryOrderRepository:
         order_id = self.payment_pointers.get(payment_intent)
         return self.get(order_id) if order_id else None
 
+    def find_by_checkout_session(self, session_id: str) -> Order | None:
+        order_id = self.checkout_pointers.get(session_id)
+        return self.get(order_id) if order_id else None
+
     def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
         entries = sorted(
             (at, order_id)
