@@ -9,9 +9,9 @@ import signal
 import socket
 import sys
 import threading
-import warnings
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
