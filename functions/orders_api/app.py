@@ -138,11 +138,25 @@ def get_order(order_id: OrderId) -> OrderView:
     **documented(200, OrderView, 401, 404, 409, 422, 503),
 )
 def post_cancel(order_id: OrderId) -> OrderView:
-    container = get_container()
+    c = get_container()
     order = customer_orders.cancel_order(
-        container.orders, container.clock, auth.customer_id(app), order_id
+        c.orders, c.gateway, c.clock, c.calendar, auth.customer_id(app), order_id
     )
-    return OrderView.of(order, container.clock.now())
+    return OrderView.of(order, c.clock.now())
+
+
+@app.post(
+    "/orders/<order_id>/checkout",
+    tags=["orders"],
+    **documented(200, OrderView, 401, 404, 409, 422, 503),
+)
+def post_checkout(order_id: OrderId) -> OrderView:
+    """A fresh checkout while at least 30 minutes of the payment window remain."""
+    c = get_container()
+    order = customer_orders.renew_checkout(
+        c.orders, c.gateway, c.clock, c.calendar, auth.customer_id(app), order_id
+    )
+    return OrderView.of(order, c.clock.now())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -322,3 +322,14 @@ def test_a_refused_request_is_not_remembered_under_its_key(api, catalog):
     retried = api.call("POST", "/orders", order_body(size="13"), headers=headers)
     assert retried.status == 422
     assert order_count(catalog) == 0
+
+
+def test_a_fresh_checkout_while_30_minutes_remain_then_409(api, catalog, clock):
+    order = api.call("POST", "/orders", order_body()).json
+    renewed = api.call("POST", f"/orders/{order['order_id']}/checkout")
+    assert renewed.status == 200, renewed.raw
+    assert renewed.json["checkout"]["session_id"] != order["checkout"]["session_id"]
+    clock.advance(hours=23, minutes=31)
+    late = api.call("POST", f"/orders/{order['order_id']}/checkout")
+    assert_error(late, 409, "PAYMENT_WINDOW_CLOSING")
+    assert_error(api.call("POST", f"/orders/{order['order_id']}/checkout", as_user="cust-b"), 404)

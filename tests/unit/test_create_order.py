@@ -7,6 +7,7 @@ import pytest
 from atelier.adapters.memory import InMemoryOrderRepository, InMemoryProductRepository
 from atelier.adapters.payments import SandboxGateway
 from atelier.clock import FixedClock
+from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.customization import Customization
 from atelier.domain.errors import InvalidRequestError, NotFoundError
 from atelier.domain.order import Address, Contact, OrderStatus
@@ -17,6 +18,8 @@ from atelier.services.customer_orders import (
     list_customer_orders,
 )
 from tests.factories import MONDAY_10AM, charm, ring
+
+CALENDAR = WorkingCalendar()
 
 pytestmark = pytest.mark.unit
 
@@ -159,7 +162,9 @@ def test_a_customer_lists_only_their_orders_newest_first_across_pages(world):
 
 def test_cancel_removes_the_payment_deadline_entry(world):
     order = world.place()
-    cancelled = cancel_order(world.orders, world.clock, "cust-a", order.order_id)
+    cancelled = cancel_order(
+        world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id
+    )
     assert cancelled.status is OrderStatus.CANCELLED
     assert ("PAYMENT", order.order_id) not in world.orders.due_index
     history = world.orders.history[order.order_id]
@@ -171,6 +176,6 @@ def test_P3_cancel_after_the_deadline_is_refused_and_changes_nothing(world):
     world.clock.advance(hours=24, seconds=1)
     writes = world.orders.writes
     with pytest.raises(Exception) as caught:
-        cancel_order(world.orders, world.clock, "cust-a", order.order_id)
+        cancel_order(world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id)
     assert getattr(caught.value, "code", None) == "ORDER_NOT_CANCELLABLE"
     assert world.orders.writes == writes

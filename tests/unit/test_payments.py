@@ -431,3 +431,63 @@ def test_any_ordering_of_paid_failed_sweep_and_duplicate_ends_the_same(order_of_
     for entry in history:
         if entry.from_status != entry.to_status:
             assert (entry.from_status, entry.to_status) in TRANSITIONS
+
+
+# ---------------------------------------------------------------------------- checkout and cancel
+
+
+def renew(world, order):
+    from atelier.services.customer_orders import renew_checkout
+
+    return renew_checkout(
+        world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id
+    )
+
+
+def test_a_fresh_checkout_closes_the_old_session_and_can_be_paid(world):
+    order = world.place()
+    old_session = order.checkout.session_id
+    renewed = renew(world, order)
+    assert renewed.checkout.session_id != old_session
+    assert world.gateway.sessions[old_session].state == "expired"
+    assert world.orders.checkout_pointers[renewed.checkout.session_id] == order.order_id
+    paid = world.event(renewed)
+    assert paid.session_id == renewed.checkout.session_id
+    assert world.apply(paid) is Outcome.CONFIRMED
+
+
+def test_no_fresh_checkout_in_the_last_30_minutes(world):
+    order = world.place()
+    world.clock.set(order.payment_due_at - timedelta(minutes=29))
+    with pytest.raises(ConflictError) as caught:
+        renew(world, order)
+    assert caught.value.code == "PAYMENT_WINDOW_CLOSING"
+    world.clock.set(order.payment_due_at - timedelta(minutes=30))
+    assert renew(world, order).checkout is not None
+
+
+def test_a_fresh_checkout_for_a_session_paid_meanwhile_applies_that_payment(world):
+    order = world.place()
+    world.gateway.pay(order.checkout.session_id, at=world.clock.now())
+    renewed = renew(world, order)
+    assert renewed.status is S.IN_PRODUCTION
+    assert renewed.checkout is None
+
+
+def test_cancelling_closes_the_checkout_so_it_cannot_be_paid(world):
+    from atelier.services.customer_orders import cancel_order
+
+    order = world.place()
+    cancel_order(world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id)
+    assert world.gateway.sessions[order.checkout.session_id].state == "expired"
+
+
+def test_cancelling_an_order_the_provider_says_is_paid_applies_the_payment_instead(world):
+    from atelier.services.customer_orders import cancel_order
+
+    order = world.place()
+    world.gateway.pay(order.checkout.session_id, at=world.clock.now())
+    with pytest.raises(ConflictError) as caught:
+        cancel_order(world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id)
+    assert caught.value.code == "ORDER_NOT_CANCELLABLE"
+    assert world.reload(order).status is S.IN_PRODUCTION

@@ -498,6 +498,9 @@ class DynamoOrderRepository:
             self._pointer(f"PAYMENT#{payment.payment_intent}", "PAYMENT", order.order_id)
             for payment in order.payments[order.persisted.payments :]
         ]
+        session = order.checkout.session_id if order.checkout else None
+        if session is not None and session != order.persisted.checkout_session:
+            writes.append(self._pointer(f"CHECKOUT#{session}", "CHECKOUT", order.order_id))
         if event_id is not None:
             ledger = self._pointer(f"WEBHOOK#{event_id}", "WEBHOOK", order.order_id)
             ledger["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"

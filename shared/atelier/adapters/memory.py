@@ -110,6 +110,8 @@ class InMemoryOrderRepository:
             self.applied_events.add(event_id)
         for payment in order.payments[order.persisted.payments :]:
             self.payment_pointers[payment.payment_intent] = order.order_id
+        if order.checkout is not None:
+            self.checkout_pointers[order.checkout.session_id] = order.order_id
         self._commit(order)
 
     def find_by_payment_intent(self, payment_intent: str) -> Order | None:

@@ -185,6 +185,7 @@ class Persisted:
     version: int
     due: tuple[tuple[str, datetime], ...]
     payments: int
+    checkout_session: str | None
 
 
 @dataclass
@@ -302,12 +303,16 @@ class Order:
         """Storage now holds this state: pending history is committed."""
         self.new_history.clear()
         self.persisted = Persisted(
-            self.status, self.version, tuple(self.due_entries().items()), len(self.payments)
+            self.status,
+            self.version,
+            tuple(self.due_entries().items()),
+            len(self.payments),
+            self.checkout.session_id if self.checkout else None,
         )
 
     # ------------------------------------------------------------------ customer
 
-    def cancel_by_customer(self, now: datetime) -> None:
+    def require_customer_can_cancel(self, now: datetime) -> None:
         """Only an unpaid order inside its payment window can be cancelled by the customer."""
         current = self.effective_status(now)
         if current is not S.PENDING_PAYMENT:
@@ -317,6 +322,9 @@ class Order:
                 code="ORDER_NOT_CANCELLABLE",
                 details={"status": current},
             )
+
+    def cancel_by_customer(self, now: datetime) -> None:
+        self.require_customer_can_cancel(now)
         self._record("OrderCancelled", "customer", "cancelled by the customer", now, to=S.CANCELLED)
         self.checkout = None
 

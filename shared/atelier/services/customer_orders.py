@@ -1,11 +1,14 @@
-"""A customer reads and cancels their own orders. Another customer's order is a 404."""
+"""A customer reads, cancels and re-opens checkout for their own orders. Another customer's
+order is a 404."""
 
 from __future__ import annotations
 
-from atelier.domain.errors import NotFoundError
+from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.errors import ConflictError, NotFoundError
 from atelier.domain.order import Order
 from atelier.observability import logger
-from atelier.ports import Clock, OrderRepository, Page
+from atelier.ports import Clock, OrderRepository, Page, PaymentGateway
+from atelier.services.payments import Outcome, close_checkout
 
 
 def get_customer_order(orders: OrderRepository, customer_id: str, order_id: str) -> Order:
@@ -22,9 +25,56 @@ def list_customer_orders(
     return orders.list_for_customer(customer_id, limit=limit, cursor=cursor)
 
 
-def cancel_order(orders: OrderRepository, clock: Clock, customer_id: str, order_id: str) -> Order:
+def cancel_order(
+    orders: OrderRepository,
+    gateway: PaymentGateway,
+    clock: Clock,
+    calendar: WorkingCalendar,
+    customer_id: str,
+    order_id: str,
+) -> Order:
+    """Cancel an unpaid order, closing its checkout first so it can no longer be paid. If the
+    provider says it was paid meanwhile, the payment is applied instead and the cancel refused."""
     order = get_customer_order(orders, customer_id, order_id)
-    order.cancel_by_customer(clock.now())
+    now = clock.now()
+    order.require_customer_can_cancel(now)  # before touching the provider
+    if close_checkout(order, gateway, now, calendar) is Outcome.CONFIRMED:
+        orders.save(order)
+        raise ConflictError(
+            "This order has just been paid, so it can no longer be cancelled.",
+            code="ORDER_NOT_CANCELLABLE",
+            details={"status": order.status},
+        )
+    order.cancel_by_customer(now)
     orders.save(order)
     logger.info("order cancelled by customer", order_id=order.order_id)
+    return order
+
+
+def renew_checkout(
+    orders: OrderRepository,
+    gateway: PaymentGateway,
+    clock: Clock,
+    calendar: WorkingCalendar,
+    customer_id: str,
+    order_id: str,
+) -> Order:
+    """A fresh checkout for an unpaid order while at least 30 minutes of its window remain;
+    the old session is closed first, so only one can ever be paid."""
+    order = get_customer_order(orders, customer_id, order_id)
+    now = clock.now()
+    order.require_fresh_checkout_allowed(now)
+    if close_checkout(order, gateway, now, calendar) is Outcome.CONFIRMED:
+        orders.save(order)  # it was paid meanwhile: nothing left to pay
+        return order
+    checkout = gateway.create_checkout(
+        order_id=order.order_id,
+        amount_cents=order.price.total_cents,
+        currency=order.price.currency,
+        expires_at=order.payment_due_at,
+        description=f"{order.product.name} (customized)",
+    )
+    order.replace_checkout(checkout, now)
+    orders.save(order)
+    logger.info("checkout renewed", order_id=order.order_id)
     return order

@@ -181,6 +181,29 @@ def take_payment(
     return Outcome.REFUNDED
 
 
+def close_checkout(
+    order: Order, gateway: PaymentGateway, now: datetime, calendar: WorkingCalendar
+) -> Outcome | None:
+    """Close the order's open session at the provider, so it can no longer be paid. If the
+    provider says it was paid meanwhile, that payment is taken on `order` (the caller saves)
+    and its outcome returned; None when there was nothing to take."""
+    if order.checkout is None:
+        return None
+    session = gateway.expire_checkout(order.checkout.session_id)
+    if session.state is not SessionState.COMPLETE or session.payment_intent is None:
+        return None
+    incoming = IncomingPayment(
+        session.payment_intent,
+        session.amount_cents or 0,
+        (session.currency or "").upper(),
+        session.paid_at or now,
+        session.session_id,
+    )
+    return take_payment(
+        order, incoming, gateway, now, calendar, refund_key=f"session-{session.session_id}"
+    )
+
+
 # ---------------------------------------------------------------------------- the sweep
 
 
@@ -230,20 +253,7 @@ def _expire_one(
     ):
         # Not due yet (same second), or an entry left behind: the order is not ours to touch.
         return "skipped"
-    outcome = None
-    if order.checkout is not None:
-        session = gateway.expire_checkout(order.checkout.session_id)
-        if session.state is SessionState.COMPLETE and session.payment_intent is not None:
-            incoming = IncomingPayment(
-                session.payment_intent,
-                session.amount_cents or 0,
-                (session.currency or "").upper(),
-                session.paid_at or now,
-                session.session_id,
-            )
-            outcome = take_payment(
-                order, incoming, gateway, now, calendar, refund_key=f"sweep-{session.session_id}"
-            )
+    outcome = close_checkout(order, gateway, now, calendar)
     if outcome is None or outcome is Outcome.REFUNDED:
         order.expire(now, actor="expiry-sweep")
     orders.save(order)
