@@ -3,14 +3,12 @@ payment reminders that are due (P3, P11). Reads only the due index, never a Scan
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from atelier.bootstrap import Container, get_container
-from atelier.observability import logger, metrics, tracer
+from atelier.observability import logger, metrics, publish_report, tracer
 from atelier.services.payments import SweepReport, expire_overdue_orders, send_payment_reminders
 
 
@@ -26,7 +24,5 @@ def lambda_handler(
         orders=c.orders, gateway=c.gateway, clock=c.clock, calendar=c.calendar, report=report
     )
     send_payment_reminders(orders=c.orders, clock=c.clock, report=report)
-    for name in ("expired", "paid", "reminded", "skipped", "lost_races", "failed"):
-        metrics.add_metric(name=f"Sweep_{name}", unit=MetricUnit.Count, value=getattr(report, name))
-    logger.info("sweep finished", **{k: v for k, v in asdict(report).items() if k != "failures"})
-    return asdict(report)
+    c.workshop.lapse_surcharges(report)
+    return publish_report("Sweep", report)

@@ -7,16 +7,19 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from atelier.api import auth
-from atelier.api.errors import register_error_handlers
 from atelier.api.openapi import documented, published_document
+from atelier.api.resolver import new_resolver
 from atelier.api.schemas import (
     CreateOrderIn,
+    MessageIn,
+    MessagePage,
+    MessageView,
     OrderPage,
     OrderView,
     ProductPage,
@@ -29,8 +32,7 @@ from atelier.observability import logger, metrics, tracer
 from atelier.services import catalog, customer_orders
 from atelier.services.create_order import PlaceOrder, create_order
 
-app = APIGatewayHttpResolver(enable_validation=True)
-register_error_handlers(app)
+app = new_resolver()
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100).")]
 Cursor = Annotated[
@@ -156,6 +158,51 @@ def post_checkout(order_id: OrderId) -> OrderView:
     order = customer_orders.renew_checkout(
         c.orders, c.gateway, c.clock, c.calendar, auth.customer_id(app), order_id
     )
+    return OrderView.of(order, c.clock.now())
+
+
+@app.get(
+    "/orders/<order_id>/messages",
+    tags=["orders"],
+    **documented(200, MessagePage, 401, 404, 422, 503),
+)
+def list_messages(order_id: OrderId) -> MessagePage:
+    """P8: the consultation with the designers about this order, oldest first."""
+    messages = get_container().workshop.customer_messages(auth.customer_id(app), order_id)
+    return MessagePage(items=[MessageView.of(m) for m in messages], next_cursor=None)
+
+
+@app.post(
+    "/orders/<order_id>/messages",
+    tags=["orders"],
+    **documented(201, MessageView, 401, 404, 422, 503),
+)
+def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
+    message = get_container().workshop.customer_posts(auth.customer_id(app), order_id, body.text)
+    return Response(201, content_types.APPLICATION_JSON, MessageView.of(message).model_dump_json())
+
+
+@app.post(
+    "/orders/<order_id>/surcharge/accept",
+    tags=["orders"],
+    **documented(200, OrderView, 401, 404, 409, 422, 503),
+)
+def accept_surcharge(order_id: OrderId) -> OrderView:
+    """P5: agree to the surcharge; the order answers with a checkout for it, due in 24 h."""
+    c = get_container()
+    order = c.workshop.accept_surcharge(auth.customer_id(app), order_id)
+    return OrderView.of(order, c.clock.now())
+
+
+@app.post(
+    "/orders/<order_id>/surcharge/decline",
+    tags=["orders"],
+    **documented(200, OrderView, 401, 404, 409, 422, 503),
+)
+def decline_surcharge(order_id: OrderId) -> OrderView:
+    """P5: refuse the surcharge: the order is cancelled and fully refunded."""
+    c = get_container()
+    order = c.workshop.decline_surcharge(auth.customer_id(app), order_id)
     return OrderView.of(order, c.clock.now())
 
 

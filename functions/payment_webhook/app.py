@@ -7,22 +7,22 @@ import binascii
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from atelier.adapters.stripe_events import parse_stripe_event
-from atelier.api.errors import error_response, register_error_handlers
+from atelier.api.errors import error_response
 from atelier.api.openapi import documented
+from atelier.api.resolver import new_resolver
 from atelier.bootstrap import get_container
 from atelier.domain.errors import ConflictError, InvalidRequestError, ServiceUnavailableError
 from atelier.observability import logger, metrics, tracer
 from atelier.services.webhook import receive_payment_webhook
 
-app = APIGatewayHttpResolver(enable_validation=True)
-register_error_handlers(app)
+app = new_resolver()
 
 
 class WebhookAck(BaseModel):

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from infra.local.bus import BusDelivery
 from infra.local.cfn import Resolver, StackContext, TemplateError, load_template_file
 from infra.local.cfn import parameter_values as resolve_parameters
 from infra.local.control import ControlApi
@@ -194,8 +195,10 @@ class LocalStack:
         assert self.model is not None
         self._seed()
         streams = self._stream_delivery()
-        host = FunctionHost(self.model.functions, after_invoke=[streams, outbox.observe])
+        bus = self._bus_delivery()
+        host = FunctionHost(self.model.functions, after_invoke=[streams, bus, outbox.observe])
         streams.invoker = host
+        bus.invoker = host
         self.load_failures = host.warm_up()
         for logical_id, exc in self.load_failures.items():
             log.error(
@@ -374,6 +377,24 @@ class LocalStack:
                 region,
             )
 
+    def _bus_delivery(self) -> BusDelivery:
+        """The functions' EventBridgeRule events: rules in moto, delivered after each invocation."""
+        assert self.model is not None
+        import boto3
+
+        region = self.settings.region
+        with MOTO_LOCK:
+            try:
+                return BusDelivery(
+                    self.model.functions,
+                    boto3.client("events", endpoint_url=self.moto_url, region_name=region),
+                    boto3.client("sqs", endpoint_url=self.moto_url, region_name=region),
+                )
+            except Exception as exc:
+                raise StartupError(
+                    f"putting the template's bus rules in moto failed: {exc}"
+                ) from exc
+
     def _pay_page(self, gateway: Gateway, clock: Any) -> SandboxPayPage:
         from atelier.bootstrap import get_container
         from atelier.domain.webhook_signature import sign_payload
@@ -418,9 +439,10 @@ class LocalStack:
         for logical_id, function in self.model.functions.items():
             state = "NOT LOADED, see above" if logical_id in self.load_failures else "loaded"
             schedules = f", {len(function.schedules)} schedule(s)" if function.schedules else ""
+            rules = f", {len(function.rules)} bus rule(s)" if function.rules else ""
             lines.append(
                 f"  Function     {function.name}: {routes_by_function.get(logical_id, 0)} "
-                f"route(s){schedules}, {state}"
+                f"route(s){schedules}{rules}, {state}"
             )
         lines += [
             f"  Catalog      {len(self.seeded)} products seeded",

@@ -47,6 +47,17 @@ class StreamSubscription:
 
 
 @dataclass(frozen=True)
+class BusRule:
+    """A `Type: EventBridgeRule` event: a rule on a bus whose target is the function."""
+
+    event_name: str
+    bus: str  # the bus's name; "default" when the event names none
+    pattern: Mapping[str, Any]  # the event pattern, resolved
+    max_retries: int  # RetryPolicy.MaximumRetryAttempts: EventBridge's delivery retries
+    max_event_age_s: int  # RetryPolicy.MaximumEventAgeInSeconds
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
     name: str  # the CodeUri folder, e.g. orders_api: how the control API names functions
@@ -59,6 +70,10 @@ class FunctionSpec:
     environment: dict[str, str]
     schedules: tuple[Schedule, ...] = ()
     streams: tuple[StreamSubscription, ...] = ()
+    rules: tuple[BusRule, ...] = ()
+    # EventInvokeConfig.MaximumRetryAttempts: how often Lambda retries a function error of an
+    # asynchronous invocation (an EventBridge delivery) before its on-failure destination.
+    async_retries: int = 2
 
     @property
     def handler_file(self) -> Path:
@@ -254,8 +269,38 @@ def _function(
             for event_name, event in events.items()
             if (stream := _stream(event_name, event, resolver)) is not None
         ),
+        rules=tuple(
+            rule
+            for event_name, event in events.items()
+            if (rule := _rule(event_name, event, resolver)) is not None
+        ),
+        async_retries=int(
+            resolver.resolve_text(
+                (properties.get("EventInvokeConfig") or {}).get("MaximumRetryAttempts", 2)
+            )
+        ),
     )
     return spec, dict(events)
+
+
+def _rule(event_name: str, event: Any, resolver: Resolver) -> BusRule | None:
+    if not isinstance(event, dict) or event.get("Type") != "EventBridgeRule":
+        return None
+    properties = event.get("Properties") or {}
+    pattern = resolver.resolve(properties.get("Pattern"))
+    if not isinstance(pattern, dict) or not pattern:
+        raise TemplateError(f"{event_name}: an EventBridgeRule needs a Pattern")
+    if "Input" in properties or "InputPath" in properties or "InputTransformer" in properties:
+        raise TemplateError(f"{event_name}: Input, InputPath and InputTransformer are not emulated")
+    bus = properties.get("EventBusName")
+    retry = properties.get("RetryPolicy") or {}
+    return BusRule(
+        event_name=event_name,
+        bus="default" if bus is None else resolver.resolve_text(bus),
+        pattern=pattern,
+        max_retries=int(resolver.resolve_text(retry.get("MaximumRetryAttempts", 185))),
+        max_event_age_s=int(resolver.resolve_text(retry.get("MaximumEventAgeInSeconds", 86400))),
+    )
 
 
 def _stream(event_name: str, event: Any, resolver: Resolver) -> StreamSubscription | None:
@@ -305,7 +350,7 @@ def _route(
 ) -> Route | None:
     kind = event.get("Type") if isinstance(event, dict) else None
     if kind != "HttpApi":
-        if kind not in ("Schedule", "ScheduleV2"):
+        if kind not in ("Schedule", "ScheduleV2", "EventBridgeRule"):
             notes.append(f"{spec.logical_id}.{event_name}: {kind} events are not delivered yet")
         return None
     properties = event.get("Properties") or {}

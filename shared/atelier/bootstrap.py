@@ -12,6 +12,7 @@ from atelier.config import ConfigurationError, Settings, get_settings
 from atelier.domain.calendar import WorkingCalendar
 from atelier.ports import (
     Clock,
+    EmailSender,
     EventPublisher,
     OrderRepository,
     PaymentGateway,
@@ -20,6 +21,8 @@ from atelier.ports import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+
+    from atelier.services.workshop import Workshop
 
 
 class _SwitchableClock:
@@ -33,6 +36,7 @@ class _SwitchableClock:
 
 
 _clock = _SwitchableClock()
+STRIPE_TIMEOUT_SECONDS = 5.0
 
 
 def set_clock(clock: Clock) -> None:
@@ -64,6 +68,12 @@ class Container:
         return DynamoOrderRepository(self.dynamodb, self.settings.table_name, self.clock)
 
     @cached_property
+    def workshop(self) -> Workshop:
+        from atelier.services.workshop import Workshop
+
+        return Workshop(self.orders, self.gateway, self.clock, self.calendar)
+
+    @cached_property
     def calendar(self) -> WorkingCalendar:
         s = self.settings
         return WorkingCalendar.from_settings(
@@ -73,7 +83,7 @@ class Container:
     @cached_property
     def gateway(self) -> PaymentGateway:
         if self.settings.payment_provider == "stripe":
-            from atelier.adapters.stripe import StripeGateway
+            from atelier.adapters.stripe import StripeGateway, UrllibTransport
 
             parameter = self.settings.stripe_secret_parameter
             if not parameter:
@@ -82,6 +92,7 @@ class Container:
                 secret_key=lambda: _secure_parameter(parameter),
                 success_url=self.settings.checkout_success_url,
                 cancel_url=self.settings.checkout_cancel_url,
+                transport=UrllibTransport(timeout=STRIPE_TIMEOUT_SECONDS),
             )
         from atelier.adapters.payments import SandboxGateway
 
@@ -97,6 +108,16 @@ class Container:
             raise ConfigurationError("EVENT_BUS_NAME is not set")
         client = boto3.client("events", config=_sdk_config())
         return EventBridgePublisher(client, self.settings.event_bus_name)
+
+    @cached_property
+    def email_sender(self) -> EmailSender:
+        import boto3
+
+        from atelier.adapters.ses import SesEmailSender
+
+        if not self.settings.email_from:
+            raise ConfigurationError("EMAIL_FROM is not set")
+        return SesEmailSender(boto3.client("sesv2", config=_sdk_config()), self.settings.email_from)
 
     def webhook_secrets(self) -> list[str]:
         """The webhook signing secrets in force; from SSM (cached 5 minutes) in AWS."""

@@ -35,6 +35,9 @@ class Settings(BaseModel):
     stripe_secret_parameter: str = ""
     checkout_success_url: str = "https://shop.example.com/orders/{order_id}?paid=1"
     checkout_cancel_url: str = "https://shop.example.com/orders/{order_id}"
+    # The notifier's sender (a verified SES identity) and where staff alerts go (P7, P11).
+    email_from: str = ""
+    staff_alert_email: str = ""
 
 
 # Setting name -> environment variable. Everything not listed keeps its default.
@@ -55,6 +58,8 @@ _ENVIRONMENT = {
     "stripe_secret_parameter": "STRIPE_SECRET_PARAMETER",
     "checkout_success_url": "CHECKOUT_SUCCESS_URL",
     "checkout_cancel_url": "CHECKOUT_CANCEL_URL",
+    "email_from": "EMAIL_FROM",
+    "staff_alert_email": "STAFF_ALERT_EMAIL",
 }
 
 

@@ -6,11 +6,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
 from atelier.domain.events import DomainEvent
-from atelier.domain.order import Checkout, Order
+from atelier.domain.messages import Message
+from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
+
+if TYPE_CHECKING:
+    from atelier.notifications.render import Email
 
 T = TypeVar("T")
 
@@ -19,6 +23,13 @@ T = TypeVar("T")
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class OrderDetails:
+    order: Order
+    history: list[HistoryEntry]
+    messages: list[Message]
 
 
 class Clock(Protocol):
@@ -33,6 +44,9 @@ class ProductRepository(Protocol):
     ) -> Page[Product]: ...
 
     def save(self, product: Product) -> None: ...
+
+    def add(self, product: Product) -> None:
+        """Store a new product; ConflictError (`PRODUCT_EXISTS`) when its id is taken."""
 
 
 class OrderRepository(Protocol):
@@ -52,6 +66,14 @@ class OrderRepository(Protocol):
         and DuplicateEventError is raised if it already was."""
 
     def find_by_payment_intent(self, payment_intent: str) -> Order | None: ...
+
+    def list_by_status(self, status: OrderStatus, *, limit: int, cursor: str | None) -> Page[Order]:
+        """Staff queues: orders in one status, oldest first."""
+
+    def details(self, order_id: str) -> OrderDetails | None:
+        """The order with its history and messages (one query of its partition)."""
+
+    def add_message(self, message: Message) -> None: ...
 
     def find_by_checkout_session(self, session_id: str) -> Order | None: ...
 
@@ -93,9 +115,12 @@ class PaymentGateway(Protocol):
         currency: str,
         expires_at: datetime,
         description: str,
+        attempt: str = "",
     ) -> Checkout:
         """A hosted checkout for exactly this amount, cards and wallets only, that the provider
-        closes at `expires_at`; the order id travels as the session's client reference."""
+        closes at `expires_at`; the order id travels as the session's client reference. The
+        same request with the same `attempt` gives the same session; a renewal passes a new
+        `attempt` to get a new one."""
 
     def expire_checkout(self, session_id: str) -> SessionStatus:
         """Close an open session so it can no longer be paid. A session already paid is
@@ -106,3 +131,9 @@ class PaymentGateway(Protocol):
     ) -> str:
         """Refund part or all of a payment; the same idempotency key never refunds twice.
         Returns the provider's refund id."""
+
+
+class EmailSender(Protocol):
+    def send(self, email: Email) -> None:
+        """Send one email; raises ServiceUnavailableError when the mail service is throttling
+        or down (the caller retries later)."""

@@ -104,15 +104,20 @@ class Api:
         as_user: str | None = "cust-a",
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
+        groups: tuple[str, ...] = (),
     ) -> Reply:
         sent = dict(headers or {})
         if as_user is not None:
-            sent["Authorization"] = f"Bearer {self.token(as_user)}"
+            sent["Authorization"] = f"Bearer {self.token(as_user, groups)}"
         payload = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
         if payload:
             sent.setdefault("Content-Type", "application/json")
         response = self._gateway.handle(HttpRequest(method, target, tuple(sent.items()), payload))
         return Reply(response.status, dict(response.headers), response.body)
+
+    def staff(self, method: str, target: str, body: Any = None) -> Reply:
+        """A call by a designer (a token in the staff group)."""
+        return self.call(method, target, body, as_user="designer-1", groups=("staff",))
 
 
 @dataclass

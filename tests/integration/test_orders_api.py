@@ -333,3 +333,24 @@ def test_a_fresh_checkout_while_30_minutes_remain_then_409(api, catalog, clock):
     late = api.call("POST", f"/orders/{order['order_id']}/checkout")
     assert_error(late, 409, "PAYMENT_WINDOW_CLOSING")
     assert_error(api.call("POST", f"/orders/{order['order_id']}/checkout", as_user="cust-b"), 404)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # deep enough to exhaust the parser's stack
+        b'{"product_id": ' + b"9" * 5000 + b"}",  # longer than Python converts
+        '{"product_id": "é"}'.encode("utf-16"),  # not UTF-8: the gateway base64s it
+    ],
+    ids=["deep nesting", "huge integer", "utf-16"],
+)
+def test_unreadable_bodies_are_a_400_not_a_crash(api, catalog, raw):
+    reply = api.call("POST", "/orders", raw=raw, headers={"Content-Type": "application/json"})
+    assert_error(reply, 400, "MALFORMED_JSON")
+    assert order_count(catalog) == 0
+
+
+@pytest.mark.parametrize("email", ["ada\u202e@example.com", "ada@exa\u200bmple.com"])
+def test_format_characters_in_the_email_are_refused(api, catalog, email):
+    body = order_body(contact={"name": "Ada", "email": email})
+    assert_error(api.call("POST", "/orders", body), 422, "VALIDATION_FAILED")

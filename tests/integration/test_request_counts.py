@@ -50,9 +50,9 @@ def test_the_sweep_costs_one_read_and_one_transaction_per_expired_order(
     counted.clear()
     report = invoke_schedule(stack, "expiry_sweep")
     assert report["expired"] == 3
-    # One due-index query for payments and one for reminders (each a single page here),
+    # One due-index query each for payments, reminders and surcharges (a single page here),
     # then per order: read it, and commit the expiry with its history in one transaction.
-    assert counted == {"Query": 2, "GetItem": 3, "TransactWriteItems": 3}
+    assert counted == {"Query": 3, "GetItem": 3, "TransactWriteItems": 3}
 
 
 def test_a_refund_event_costs_two_reads_and_one_transaction(api, orders, clock, counted):

@@ -1,7 +1,7 @@
 """P3 and P4 through the payment service, on in-memory adapters and an injected clock."""
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -114,7 +114,11 @@ def test_P4_paid_and_agreed_goes_to_production_with_ship_by_from_the_calendar(wo
     assert paid.ship_by.isoformat() == "2026-12-07"
     assert paid.paid_cents == 13900 and paid.refunded_cents == 0
     assert paid.checkout is None
-    assert paid.due_entries() == {}
+    # P7: staff are warned at 09:00 New York on the working day before; late from the next day.
+    assert paid.due_entries() == {
+        "SHIP_WARNING": datetime(2026, 12, 4, 14, 0, tzinfo=UTC),
+        "SHIP_LATE": datetime(2026, 12, 8, 5, 0, tzinfo=UTC),
+    }
     assert world.orders.payment_pointers[f"pi_{order.order_id}"] == order.order_id
 
 
@@ -153,7 +157,7 @@ def test_P3_a_payment_made_at_the_deadline_counts_even_when_the_webhook_is_late(
 def test_P3_a_payment_made_in_time_reinstates_an_order_the_sweep_expired(world):
     order = world.place()
     world.clock.advance(hours=24, seconds=1)
-    assert world.sweep().expired == 1
+    assert world.sweep()["expired"] == 1
     assert world.reload(order).status is S.EXPIRED
     world.apply(world.event(order, at=order.payment_due_at - timedelta(minutes=1)))
     reinstated = world.reload(order)
@@ -280,19 +284,19 @@ def test_a_completed_after_an_expired_event_still_counts_if_paid_in_time(world):
 def test_P3_the_sweep_one_second_before_the_deadline_leaves_the_order(world):
     order = world.place()
     world.clock.set(order.payment_due_at - timedelta(seconds=1))
-    assert world.sweep().expired == 0
+    assert world.sweep()["expired"] == 0
     assert world.reload(order).status is S.PENDING_PAYMENT
 
 
 def test_P3_the_sweep_one_second_after_the_deadline_expires_it_and_a_rerun_writes_nothing(world):
     order = world.place()
     world.clock.set(order.payment_due_at + timedelta(seconds=1))
-    assert world.sweep().expired == 1
+    assert world.sweep()["expired"] == 1
     assert world.reload(order).status is S.EXPIRED
     assert world.gateway.sessions[order.checkout.session_id].state == "expired"
     writes = world.orders.writes
     second = world.sweep()
-    assert (second.expired, second.failed) == (0, 0)
+    assert (second["expired"], second["failed"]) == (0, 0)
     assert world.orders.writes == writes
 
 
@@ -301,7 +305,7 @@ def test_the_sweep_applies_a_payment_the_provider_reports_instead_of_expiring(wo
     world.gateway.pay(order.checkout.session_id, at=order.payment_due_at - timedelta(minutes=5))
     world.clock.set(order.payment_due_at + timedelta(minutes=10))
     report = world.sweep()
-    assert (report.paid, report.expired) == (1, 0)
+    assert (report["paid"], report["expired"]) == (1, 0)
     assert world.reload(order).status is S.IN_PRODUCTION
 
 
@@ -312,7 +316,7 @@ def test_a_stale_due_entry_for_a_paid_order_is_left_alone(world):
     world.clock.set(order.payment_due_at + timedelta(hours=1))
     writes = world.orders.writes
     report = world.sweep()
-    assert report.skipped == 1 and report.expired == 0
+    assert report["skipped"] == 1 and report["expired"] == 0
     assert world.orders.writes == writes
     assert world.reload(order).status is S.IN_PRODUCTION
 
@@ -329,7 +333,7 @@ def test_one_order_failing_does_not_stop_the_sweep(world, monkeypatch):
 
     monkeypatch.setattr(world.gateway, "expire_checkout", flaky)
     report = world.sweep()
-    assert (report.expired, report.failed) == (1, 1)
+    assert (report["expired"], report["failed"]) == (1, 1)
     assert report.failures == [first.order_id]
     assert world.reload(second).status is S.EXPIRED
     assert world.reload(first).status is S.PENDING_PAYMENT
@@ -338,10 +342,10 @@ def test_one_order_failing_does_not_stop_the_sweep(world, monkeypatch):
 def test_P11_one_payment_reminder_four_hours_before_the_deadline(world):
     order = world.place()
     world.clock.set(order.payment_due_at - timedelta(hours=4, seconds=1))
-    assert send_payment_reminders(orders=world.orders, clock=world.clock).reminded == 0
+    assert send_payment_reminders(orders=world.orders, clock=world.clock)["reminded"] == 0
     world.clock.advance(seconds=1)
-    assert send_payment_reminders(orders=world.orders, clock=world.clock).reminded == 1
-    assert send_payment_reminders(orders=world.orders, clock=world.clock).reminded == 0
+    assert send_payment_reminders(orders=world.orders, clock=world.clock)["reminded"] == 1
+    assert send_payment_reminders(orders=world.orders, clock=world.clock)["reminded"] == 0
     events = [h.event_type for h in world.orders.history[order.order_id]]
     assert events.count("PaymentReminderDue") == 1
 
@@ -350,7 +354,7 @@ def test_no_reminder_for_an_order_paid_before_it_was_due(world):
     order = world.place()
     world.apply(world.event(order))
     world.clock.set(order.payment_due_at - timedelta(hours=1))
-    assert send_payment_reminders(orders=world.orders, clock=world.clock).reminded == 0
+    assert send_payment_reminders(orders=world.orders, clock=world.clock)["reminded"] == 0
 
 
 # ---------------------------------------------------------------------------- races
@@ -367,14 +371,7 @@ def test_webhook_and_sweep_interleaved_exactly_one_wins_and_the_loser_writes_not
     by_webhook, by_sweep = world.reload(order), world.reload(order)
     from atelier.services.payments import take_payment
 
-    take_payment(
-        by_webhook,
-        _incoming(incoming_event),
-        world.gateway,
-        world.clock.now(),
-        CALENDAR,
-        refund_key="x",
-    )
+    take_payment(by_webhook, _incoming(incoming_event), world.gateway, world.clock.now(), CALENDAR)
     by_sweep.expire(world.clock.now(), actor="expiry-sweep")
 
     winner, loser = (by_webhook, by_sweep) if first == "webhook" else (by_sweep, by_webhook)
@@ -491,3 +488,49 @@ def test_cancelling_an_order_the_provider_says_is_paid_applies_the_payment_inste
         cancel_order(world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id)
     assert caught.value.code == "ORDER_NOT_CANCELLABLE"
     assert world.reload(order).status is S.IN_PRODUCTION
+
+
+# ---------------------------------------------------------------------------- review findings
+
+
+def test_P3_an_order_whose_session_was_paid_the_wrong_amount_still_expires(world):
+    order = world.place()
+    session = order.checkout.session_id
+    status = world.gateway.pay(session, at=world.clock.now(), amount_cents=100)
+    wrong = world.event(order, amount=100, intent=status.payment_intent)
+    assert world.apply(wrong) is Outcome.REFUNDED
+    assert world.reload(order).checkout is None  # that session cannot be paid again
+    world.clock.set(order.payment_due_at + timedelta(minutes=1))
+    assert world.sweep()["expired"] == 1
+    after = world.reload(order)
+    assert after.status is S.EXPIRED
+    assert after.due_entries() == {}
+
+
+def test_a_refund_the_provider_refuses_for_good_is_flagged_not_retried_forever(world, monkeypatch):
+    order = world.place()
+    order.cancel_by_customer(world.clock.now())
+    world.orders.save(order)
+
+    def refuse(**kwargs):
+        raise ConflictError("no", code="PAYMENT_PROVIDER_REFUSED")
+
+    monkeypatch.setattr(world.gateway, "refund", refuse)
+    assert world.apply(world.event(order)) is Outcome.REFUND_FAILED
+    after = world.reload(order)
+    assert "REFUND_FAILED" in after.flags
+    assert (after.paid_cents, after.refunded_cents) == (13900, 0)
+    assert world.orders.history[order.order_id][-1].event_type == "RefundFailed"
+
+
+def test_the_webhook_and_the_sweep_refuse_the_same_payment_with_one_refund(world):
+    order = world.place()
+    status = world.gateway.pay(order.checkout.session_id, at=world.clock.now(), amount_cents=50)
+    world.clock.set(order.payment_due_at + timedelta(minutes=1))
+    by_webhook, by_sweep = world.reload(order), world.reload(order)
+    from atelier.services.payments import close_checkout, take_payment
+
+    incoming = _incoming(world.event(order, amount=50, intent=status.payment_intent))
+    take_payment(by_webhook, incoming, world.gateway, world.clock.now(), CALENDAR)
+    close_checkout(by_sweep, world.gateway, world.clock.now(), CALENDAR)
+    assert len(world.gateway.refunds) == 1

@@ -542,3 +542,33 @@ def test_the_default_transport_turns_http_errors_into_replies(
         402, {"error": {"type": "card_error"}}
     )
     assert seen == [3.0, 3.0]
+
+
+def test_a_renewal_gets_a_new_session_not_the_original_one_replayed() -> None:
+    """Stripe replays a reused idempotency key's first answer for 24 h: a renewal must not
+    send the original order's key."""
+    calls: list[Any] = []
+
+    def transport(call: Any) -> Any:
+        calls.append(call)
+        return HttpReply(200, {"id": f"cs_{len(calls)}", "url": "https://x", "expires_at": None})
+
+    gateway = StripeGateway(
+        secret_key="sk_test_x",
+        success_url="https://s/{order_id}",
+        cancel_url="https://c/{order_id}",
+        transport=transport,
+    )
+    due = datetime.now(UTC) + timedelta(hours=24)
+    args = {
+        "order_id": "ord_1",
+        "amount_cents": 100,
+        "currency": "USD",
+        "expires_at": due,
+        "description": "x",
+    }
+    gateway.create_checkout(**args)
+    gateway.create_checkout(**args)
+    gateway.create_checkout(**args, attempt="renewal-v2")
+    keys = [c.headers["Idempotency-Key"] for c in calls]
+    assert keys[0] == keys[1] != keys[2]

@@ -235,3 +235,10 @@ def test_P3_sign_then_verify_round_trips_and_any_flipped_byte_fails(
     tampered = payload[:index] + bytes([payload[index] ^ 0xFF]) + payload[index + 1 :]
     with pytest.raises(SignatureError, match="no_matching_signature"):
         verify_signature(tampered, header, [secret], now=NOW)
+
+
+def test_P3_an_absurdly_long_timestamp_is_a_malformed_header_not_a_crash() -> None:
+    header = "t=" + "1" * 5000 + ",v1=" + "0" * 64
+    with pytest.raises(SignatureError) as caught:
+        verify_signature(b"{}", header, ["whsec_x"], now=1_700_000_000)
+    assert caught.value.reason == "malformed_header"

@@ -21,6 +21,7 @@ from atelier.domain.catalog import CustomizationRange, Product
 from atelier.domain.customization import Customization, ReviewReason
 from atelier.domain.errors import ConflictError, DuplicateEventError, ServiceUnavailableError
 from atelier.domain.events import DomainEvent
+from atelier.domain.messages import Message
 from atelier.domain.order import (
     Address,
     Checkout,
@@ -33,10 +34,11 @@ from atelier.domain.order import (
     ProductSnapshot,
     Review,
     Shipment,
+    ShipWatch,
     Surcharge,
 )
 from atelier.domain.pricing import Price
-from atelier.ports import Clock, Page
+from atelier.ports import Clock, OrderDetails, Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -185,8 +187,31 @@ class DynamoProductRepository:
         return Page(items, None)
 
     def save(self, product: Product) -> None:
-        partition = "CATALOG#ACTIVE" if product.active else "CATALOG#INACTIVE"
-        item = {
+        with translated_errors("save_product"):
+            self._client.put_item(TableName=self._table, Item=_product_item(product))
+
+    def add(self, product: Product) -> None:
+        """Store a new product; ConflictError when its id is taken (nothing is written)."""
+        try:
+            with translated_errors("add_product"):
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=_product_item(product),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            raise ConflictError(
+                f"There is already a product {product.product_id!r} in the catalog.",
+                code="PRODUCT_EXISTS",
+            ) from exc
+
+
+def _product_item(product: Product) -> dict[str, Any]:
+    partition = "CATALOG#ACTIVE" if product.active else "CATALOG#INACTIVE"
+    return to_item(
+        {
             "pk": f"PRODUCT#{product.product_id}",
             "sk": "PRODUCT",
             "type": "PRODUCT",
@@ -194,8 +219,7 @@ class DynamoProductRepository:
             "gsi2sk": product.product_id,
             "product": product.model_dump(mode="json"),
         }
-        with translated_errors("save_product"):
-            self._client.put_item(TableName=self._table, Item=to_item(item))
+    )
 
 
 # ---------------------------------------------------------------------------- orders
@@ -259,6 +283,16 @@ def order_to_item(order: Order) -> dict[str, Any]:
         ],
         "flags": list(order.flags),
         "reminder_at": _iso(order.reminder_at),
+        "ship_watch": None
+        if order.ship_watch is None
+        else {
+            "ship_date": order.ship_watch.ship_date.isoformat(),
+            "warn_at": isoformat_z(order.ship_watch.warn_at),
+            "late_at": isoformat_z(order.ship_watch.late_at),
+            "warned": order.ship_watch.warned,
+            "late": order.ship_watch.late,
+        },
+        "claim_deadline": _iso(order.claim_deadline),
         "terms_version": order.terms_version,
         "created_at": created,
         "payment_due_at": isoformat_z(order.payment_due_at),
@@ -343,6 +377,8 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
         ),
         flags=tuple(v.get("flags", [])),
         reminder_at=parse_iso(v["reminder_at"]) if v.get("reminder_at") else None,
+        ship_watch=_ship_watch(v.get("ship_watch")),
+        claim_deadline=parse_iso(v["claim_deadline"]) if v.get("claim_deadline") else None,
         terms_version=v["terms_version"],
         created_at=parse_iso(v["created_at"]),
         payment_due_at=parse_iso(v["payment_due_at"]),
@@ -378,6 +414,18 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
     )
     order.mark_persisted()
     return order
+
+
+def _ship_watch(values: Mapping[str, Any] | None) -> ShipWatch | None:
+    if not values:
+        return None
+    return ShipWatch(
+        ship_date=date.fromisoformat(values["ship_date"]),
+        warn_at=parse_iso(values["warn_at"]),
+        late_at=parse_iso(values["late_at"]),
+        warned=values["warned"],
+        late=values["late"],
+    )
 
 
 def history_to_item(order_id: str, entry: HistoryEntry) -> dict[str, Any]:
@@ -519,6 +567,89 @@ class DynamoOrderRepository:
     def find_by_payment_intent(self, payment_intent: str) -> Order | None:
         return self._by_pointer(f"PAYMENT#{payment_intent}", "PAYMENT")
 
+    def list_by_status(self, status: OrderStatus, *, limit: int, cursor: str | None) -> Page[Order]:
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByStatus",
+            "KeyConditionExpression": "gsi2pk = :s",
+            "ExpressionAttributeValues": to_item({":s": f"STATUS#{status}"}),
+            "ScanIndexForward": True,
+            "Limit": limit,
+        }
+        if cursor:
+            position = decode_cursor(cursor, ("s", "o"))
+            args["ExclusiveStartKey"] = to_item(
+                {
+                    "gsi2pk": f"STATUS#{status}",
+                    "gsi2sk": position["s"],
+                    "pk": f"ORDER#{position['o']}",
+                    "sk": "ORDER",
+                }
+            )
+        with translated_errors("list_by_status"):
+            answer = self._client.query(**args)
+        orders = [item_to_order(item) for item in answer["Items"]]
+        last = answer.get("LastEvaluatedKey")
+        next_cursor = None
+        if last is not None and orders:
+            values = from_item(last)
+            next_cursor = encode_cursor(
+                {"s": values["gsi2sk"], "o": values["pk"].removeprefix("ORDER#")}
+            )
+        return Page(orders, next_cursor)
+
+    def details(self, order_id: str) -> OrderDetails | None:
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item({":pk": f"ORDER#{order_id}"}),
+            "ConsistentRead": True,
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            with translated_errors("order_details"):
+                answer = self._client.query(**args)
+            items += answer["Items"]
+            if "LastEvaluatedKey" not in answer:
+                break
+            args["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        order, history, messages = None, [], []
+        for item in items:
+            kind = item.get("type", {}).get("S")
+            if kind == "ORDER":
+                order = item_to_order(item)
+            elif kind == "HISTORY":
+                history.append(_history_entry(from_item(item)))
+            elif kind == "MESSAGE":
+                messages.append(_message(from_item(item)))
+        if order is None:
+            return None
+        history.sort(key=lambda h: h.version)
+        messages.sort(key=lambda m: (m.at, m.message_id))
+        return OrderDetails(order, history, messages)
+
+    def add_message(self, message: Message) -> None:
+        at = isoformat_z(message.at)
+        item = {
+            "pk": f"ORDER#{message.order_id}",
+            "sk": f"MSG#{at}#{message.message_id}",
+            "type": "MESSAGE",
+            "order_id": message.order_id,
+            "message_id": message.message_id,
+            "author": message.author,
+            "author_id": message.author_id,
+            "text": message.text,
+            "at": at,
+            "event_type": "MessagePosted",
+            "event_id": message.event_id,
+        }
+        with translated_errors("add_message"):
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+
     def find_by_checkout_session(self, session_id: str) -> Order | None:
         return self._by_pointer(f"CHECKOUT#{session_id}", "CHECKOUT")
 
@@ -579,9 +710,48 @@ class DynamoOrderRepository:
         return writes
 
 
+def _history_entry(values: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry(
+        version=values["version"],
+        at=parse_iso(values["at"]),
+        actor=values["actor"],
+        from_status=OrderStatus(values["from_status"]) if values.get("from_status") else None,
+        to_status=OrderStatus(values["to_status"]),
+        reason=values["reason"],
+        event_type=values["event_type"],
+        event_id=values["event_id"],
+        data=values.get("data", {}),
+    )
+
+
+def _message(values: Mapping[str, Any]) -> Message:
+    return Message(
+        message_id=values["message_id"],
+        order_id=values["order_id"],
+        author=values["author"],
+        author_id=values["author_id"],
+        text=values["text"],
+        at=parse_iso(values["at"]),
+        event_id=values["event_id"],
+    )
+
+
 def domain_event_from_stream_image(image: Mapping[str, Any]) -> DomainEvent | None:
-    """The domain event a table stream's NEW_IMAGE carries, if the item is a history entry."""
+    """The domain event a table stream's NEW_IMAGE carries: a history entry's, or a posted
+    message's (its text stays in the table: events carry no personal data)."""
     values = from_item(image)
+    if values.get("type") == "MESSAGE":
+        return DomainEvent(
+            event_id=values["event_id"],
+            event_type="MessagePosted",
+            order_id=values["order_id"],
+            version=0,
+            at=values["at"],
+            actor=values["author"],
+            from_status=None,
+            to_status="",
+            data={"message_id": values["message_id"], "author": values["author"]},
+        )
     if values.get("type") != "HISTORY":
         return None
     return DomainEvent(

@@ -14,8 +14,10 @@ from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.clock import isoformat_z
 from atelier.domain.catalog import Product
 from atelier.domain.errors import ConflictError, DuplicateEventError
-from atelier.domain.order import Checkout, HistoryEntry, Order
-from atelier.ports import Page, SessionState, SessionStatus
+from atelier.domain.messages import Message
+from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
+from atelier.notifications.render import Email
+from atelier.ports import OrderDetails, Page, SessionState, SessionStatus
 
 
 class InMemoryProductRepository:
@@ -53,6 +55,14 @@ class InMemoryProductRepository:
     def save(self, product: Product) -> None:
         self._products[product.product_id] = product
 
+    def add(self, product: Product) -> None:
+        if product.product_id in self._products:
+            raise ConflictError(
+                f"There is already a product {product.product_id!r} in the catalog.",
+                code="PRODUCT_EXISTS",
+            )
+        self._products[product.product_id] = product
+
 
 class InMemoryOrderRepository:
     def __init__(self) -> None:
@@ -62,6 +72,7 @@ class InMemoryOrderRepository:
         self.checkout_pointers: dict[str, str] = {}
         self.payment_pointers: dict[str, str] = {}
         self.applied_events: set[str] = set()
+        self.messages: dict[str, list[Message]] = {}
         self.writes = 0  # committed transactions, for tests that count them
 
     def get(self, order_id: str) -> Order | None:
@@ -118,6 +129,30 @@ class InMemoryOrderRepository:
         order_id = self.payment_pointers.get(payment_intent)
         return self.get(order_id) if order_id else None
 
+    def list_by_status(self, status: OrderStatus, *, limit: int, cursor: str | None) -> Page[Order]:
+        def sort_key(o: Order) -> str:
+            return f"{isoformat_z(o.created_at)}#{o.order_id}"
+
+        queue = sorted((o for o in self._orders.values() if o.status is status), key=sort_key)
+        if cursor:
+            after = decode_cursor(cursor, ("s", "o"))["s"]
+            queue = [o for o in queue if sort_key(o) > after]
+        chunk = queue[:limit]
+        next_cursor = None
+        if len(queue) > limit:
+            next_cursor = encode_cursor({"s": sort_key(chunk[-1]), "o": chunk[-1].order_id})
+        return Page([copy.deepcopy(o) for o in chunk], next_cursor)
+
+    def details(self, order_id: str) -> OrderDetails | None:
+        order = self.get(order_id)
+        if order is None:
+            return None
+        messages = sorted(self.messages.get(order_id, []), key=lambda m: (m.at, m.message_id))
+        return OrderDetails(order, list(self.history.get(order_id, [])), messages)
+
+    def add_message(self, message: Message) -> None:
+        self.messages.setdefault(message.order_id, []).append(message)
+
     def find_by_checkout_session(self, session_id: str) -> Order | None:
         order_id = self.checkout_pointers.get(session_id)
         return self.get(order_id) if order_id else None
@@ -159,6 +194,7 @@ class InMemoryPaymentGateway:
         currency: str,
         expires_at: datetime,
         description: str,
+        attempt: str = "",
     ) -> Checkout:
         session_id = f"cs_fake_{len(self.sessions) + 1}"
         self.sessions[session_id] = SessionStatus(session_id, SessionState.OPEN)
@@ -194,3 +230,20 @@ class InMemoryPaymentGateway:
 
     def refunded_cents(self, payment_intent: str) -> int:
         return sum(cents for pi, cents, _ in self.refunds.values() if pi == payment_intent)
+
+
+class InMemoryEmailSender:
+    """Keeps what it was asked to send; `fail_next` makes the next sends fail as SES does
+    when it throttles."""
+
+    def __init__(self) -> None:
+        self.sent: list[Email] = []
+        self.fail_next = 0
+
+    def send(self, email: Email) -> None:
+        from atelier.domain.errors import ServiceUnavailableError
+
+        if self.fail_next:
+            self.fail_next -= 1
+            raise ServiceUnavailableError("The mail service is busy; try again shortly.")
+        self.sent.append(email)

@@ -26,6 +26,7 @@ class SandboxGateway:
         currency: str,
         expires_at: datetime,
         description: str,
+        attempt: str = "",
     ) -> Checkout:
         session_id = "cs_sandbox_" + secrets.token_urlsafe(18)
         return Checkout(self.provider, f"{self._pay_url}/{session_id}", session_id, expires_at)

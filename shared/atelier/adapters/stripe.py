@@ -134,6 +134,7 @@ class StripeGateway:
         currency: str,
         expires_at: datetime,
         description: str,
+        attempt: str = "",
     ) -> Checkout:
         session_expires = self._session_expiry(expires_at)
         form = [
@@ -154,9 +155,10 @@ class StripeGateway:
             ("cancel_url", _for_order(self._cancel_url, order_id)),
         ]
         body = urlencode(form).encode()
-        # Derived from everything sent (order id, amount, currency, expiry, ...): a retry of the
-        # same request returns the same session, and Stripe never sees one key with two bodies.
-        key = "checkout-" + hashlib.sha256(body).hexdigest()
+        # Derived from everything sent (order id, amount, currency, expiry, ...) and the caller's
+        # attempt: a retry of the same request returns the same session, a renewal (new attempt)
+        # a new one, and Stripe never sees one key with two bodies.
+        key = "checkout-" + hashlib.sha256(body + attempt.encode()).hexdigest()
         session = self._ok(
             self._send("POST", "/v1/checkout/sessions", body=body, idempotency_key=key),
             "create checkout",

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from atelier.domain.errors import UnauthorizedError
+from atelier.domain.errors import ForbiddenError, UnauthorizedError
+
+# A function's resolver, or a Router included in it (its current_event is the resolver's).
+HttpApp = APIGatewayHttpResolver | APIGatewayHttpRouter
 
 
-def claims(app: APIGatewayHttpResolver) -> dict[str, str]:
+def claims(app: HttpApp) -> dict[str, str]:
     authorizer = app.current_event.request_context.authorizer
     found = authorizer.jwt_claim if authorizer is not None else None
     return dict(found or {})
 
 
-def customer_id(app: APIGatewayHttpResolver) -> str:
+def customer_id(app: HttpApp) -> str:
     """The caller's id: the token's `sub`, never a body field."""
     sub = claims(app).get("sub")
     if not sub:
@@ -21,10 +28,33 @@ def customer_id(app: APIGatewayHttpResolver) -> str:
     return sub
 
 
-def groups(app: APIGatewayHttpResolver) -> frozenset[str]:
+def groups(app: HttpApp) -> frozenset[str]:
+    return groups_in(claims(app))
+
+
+def event_claims(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The JWT claims of a raw HTTP API (payload 2.0) event, before any parsing."""
+    context = event.get("requestContext") or {}
+    jwt = (context.get("authorizer") or {}).get("jwt") or {}
+    found = jwt.get("claims") or {}
+    return found if isinstance(found, Mapping) else {}
+
+
+def groups_in(found: Mapping[str, Any]) -> frozenset[str]:
     """`cognito:groups` as API Gateway writes it: the string "[staff admin]" (or a list)."""
-    raw: object = claims(app).get("cognito:groups", "")
+    raw: object = found.get("cognito:groups", "")
     if isinstance(raw, list):
         return frozenset(str(g) for g in raw)
     text = str(raw).strip().removeprefix("[").removesuffix("]")
     return frozenset(part for part in text.replace(",", " ").split() if part)
+
+
+STAFF_GROUP = "staff"
+
+
+def staff_id(app: HttpApp) -> str:
+    """The caller's id, if the token's `cognito:groups` holds `staff`. API Gateway only checks
+    the token, so the group is checked here: a valid customer token is a 403."""
+    if STAFF_GROUP not in groups(app):
+        raise ForbiddenError("This route is for the shop's staff.")
+    return f"staff:{customer_id(app)}"

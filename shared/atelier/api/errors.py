@@ -46,6 +46,25 @@ def error_response(
     )
 
 
+def forbidden_response() -> dict[str, Any]:
+    """A 403 in API Gateway's payload 2.0 response format, for use outside the resolver."""
+    body = ErrorResponse.model_validate(
+        {
+            "error": {
+                "code": ForbiddenError.code,
+                "message": "This route is for the shop's staff.",
+                "details": None,
+            }
+        }
+    )
+    return {
+        "statusCode": int(HTTPStatus.FORBIDDEN),
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": body.model_dump_json(),
+        "isBase64Encoded": False,
+    }
+
+
 def status_of(error: DomainError) -> HTTPStatus:
     for cls in type(error).__mro__:
         if cls in STATUS_OF:
@@ -82,6 +101,12 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
             "VALIDATION_FAILED",
             "The request does not have the expected shape; see details for each field.",
             details,
+        )
+
+    @app.exception_handler(UnicodeDecodeError)
+    def undecodable(_: UnicodeDecodeError) -> Response[Any]:
+        return error_response(
+            HTTPStatus.BAD_REQUEST, "MALFORMED_JSON", "The request body is not UTF-8 JSON."
         )
 
     @app.not_found

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from atelier.clock import isoformat_z
 from atelier.domain.catalog import CustomizationRange, Product
 from atelier.domain.customization import Customization
+from atelier.domain.messages import MESSAGE_CAP, Message
 from atelier.domain.order import Address, Contact, Order
 from atelier.domain.text import EXPRESSION_CAP, OPTION_CAP, REMARKS_CAP, check_text
+from atelier.ports import OrderDetails
 
 
 def _clean(cap: int, *, multiline: bool = False, required: bool = False) -> AfterValidator:
@@ -56,9 +58,13 @@ class CustomizationIn(_In):
 class ContactIn(_In):
     name: Name
     email: Annotated[
-        str, Field(max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
+        str,
+        Field(max_length=254, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$"),
+        _clean(254, required=True),
     ]
-    phone: Annotated[str, Field(max_length=32, pattern=r"^\+?[0-9 ()./-]{5,31}$")] | None = None
+    phone: (
+        Annotated[str, Field(max_length=32, pattern=r"^\+?[0-9 ()./-]{5,31}$"), _clean(32)] | None
+    ) = None
 
     def to_domain(self) -> Contact:
         return Contact(self.name.strip(), self.email.strip(), self.phone)
@@ -205,6 +211,9 @@ class OrderView(BaseModel):
     delay: DelayView | None
     shipment: ShipmentView | None
     checkout: CheckoutView | None
+    claim_deadline: str | None = Field(
+        default=None, description="After delivery: the last moment to file a quality claim."
+    )
 
     @classmethod
     def of(cls, order: Order, now: datetime) -> OrderView:
@@ -265,9 +274,167 @@ class OrderView(BaseModel):
             else CheckoutView(
                 provider=checkout.provider, url=checkout.url, session_id=checkout.session_id
             ),
+            claim_deadline=isoformat_z(order.claim_deadline) if order.claim_deadline else None,
         )
 
 
 class OrderPage(BaseModel):
     items: list[OrderView]
+    next_cursor: str | None
+
+
+# ---------------------------------------------------------------------------- workshop
+
+Note = Annotated[
+    str, Field(min_length=1, max_length=2000), _clean(2000, multiline=True, required=True)
+]
+MessageText = Annotated[
+    str,
+    Field(min_length=1, max_length=MESSAGE_CAP),
+    _clean(MESSAGE_CAP, multiline=True, required=True),
+]
+ShortText = Annotated[str, Field(min_length=1, max_length=100), _clean(100, required=True)]
+
+
+class ReviewIn(_In):
+    decision: Literal["ACCEPT", "SURCHARGE", "DECLINE"]
+    surcharge_cents: Annotated[int, Field(gt=0, le=10_000_000)] | None = None
+    note: Note | None = Field(
+        default=None, description="Shown to the customer; required for SURCHARGE and DECLINE."
+    )
+
+    @model_validator(mode="after")
+    def _what_each_decision_needs(self) -> ReviewIn:
+        if self.decision == "SURCHARGE" and (self.surcharge_cents is None or self.note is None):
+            raise ValueError("a SURCHARGE needs surcharge_cents and a note for the customer")
+        if self.decision == "DECLINE" and self.note is None:
+            raise ValueError("a DECLINE needs a note for the customer")
+        if self.decision != "SURCHARGE" and self.surcharge_cents is not None:
+            raise ValueError("surcharge_cents goes with decision SURCHARGE only")
+        return self
+
+
+class StaffCancelIn(_In):
+    reason: Note
+    refund_cents: Annotated[int, Field(ge=0, le=100_000_000)] | None = Field(
+        default=None, description="Leave out for a full refund."
+    )
+
+
+class DelayIn(_In):
+    reason: Note
+    expected_ship_date: date = Field(description="A working day after today, shop time.")
+
+
+class ShipIn(_In):
+    carrier: ShortText
+    tracking_number: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e ]+$")]
+
+
+class DeliverIn(_In):
+    delivered_at: AwareDatetime
+
+
+class MessageIn(_In):
+    text: MessageText
+
+
+class MessageView(BaseModel):
+    message_id: str
+    author: str
+    text: str
+    at: str
+
+    @classmethod
+    def of(cls, message: Message) -> MessageView:
+        return cls(
+            message_id=message.message_id,
+            author=message.author,
+            text=message.text,
+            at=isoformat_z(message.at),
+        )
+
+
+class MessagePage(BaseModel):
+    items: list[MessageView]
+    next_cursor: str | None = None
+
+
+class HistoryView(BaseModel):
+    at: str
+    actor: str
+    from_status: str | None
+    to_status: str
+    reason: str
+    event_type: str
+
+
+class ContactView(BaseModel):
+    name: str
+    email: str
+    phone: str | None
+
+
+class AddressView(BaseModel):
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str
+    country: str
+
+
+class StaffOrderView(OrderView):
+    """An order as staff see it: with contact, address, history, messages and claims."""
+
+    customer_id: str
+    contact: ContactView
+    shipping_address: AddressView
+    flags: list[str]
+    history: list[HistoryView]
+    messages: list[MessageView]
+    claims: list[dict[str, Any]]
+
+    @classmethod
+    def of_details(cls, details: OrderDetails, now: datetime) -> StaffOrderView:
+        order = details.order
+        base = OrderView.of(order, now).model_dump()
+        return cls(
+            **base,
+            customer_id=order.customer_id,
+            contact=ContactView(**vars(order.contact)),
+            shipping_address=AddressView(**vars(order.shipping_address)),
+            flags=list(order.flags),
+            history=[
+                HistoryView(
+                    at=isoformat_z(h.at),
+                    actor=h.actor,
+                    from_status=h.from_status,
+                    to_status=h.to_status,
+                    reason=h.reason,
+                    event_type=h.event_type,
+                )
+                for h in details.history
+            ],
+            messages=[MessageView.of(m) for m in details.messages],
+            claims=[],
+        )
+
+
+class StaffOrderSummary(BaseModel):
+    order_id: str
+    status: str
+    product_name: str
+    created_at: str
+    review_required: bool
+    ship_by: str | None
+    working_days_left: int | None = Field(
+        description="Working days from today (shop time) to the watched ship date; 0 on the "
+        "day itself, negative once late."
+    )
+    flags: list[str]
+
+
+class StaffOrderPage(BaseModel):
+    items: list[StaffOrderSummary]
     next_cursor: str | None

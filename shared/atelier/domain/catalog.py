@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -68,8 +68,9 @@ class CustomizationRange(_Frozen):
     fixed: FixedAttributes
 
 
-class Product(_Frozen):
-    product_id: ProductId
+class ProductDetails(_Frozen):
+    """Everything a catalog product is but its id: what staff send to replace one."""
+
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
     price_cents: int = Field(gt=0, le=100_000_000)
@@ -79,7 +80,14 @@ class Product(_Frozen):
     active: bool = True
 
     @model_validator(mode="after")
-    def _sizes_unique(self) -> Product:
+    def _sizes_unique(self) -> Self:
         if len(set(self.sizes)) != len(self.sizes):
             raise ValueError("sizes must be unique")
         return self
+
+    def with_id(self, product_id: str) -> Product:
+        return Product.model_validate({**self.model_dump(), "product_id": product_id})
+
+
+class Product(ProductDetails):
+    product_id: ProductId

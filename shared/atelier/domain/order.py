@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.catalog import CustomizationRange, Product
 from atelier.domain.customization import Customization, ReviewReason
-from atelier.domain.errors import ConflictError, IllegalTransitionError
+from atelier.domain.errors import ConflictError, IllegalTransitionError, InvalidRequestError
 from atelier.domain.ids import new_event_id
 from atelier.domain.pricing import Price
 
 PAYMENT_WINDOW = timedelta(hours=24)
+SURCHARGE_WINDOW = timedelta(hours=24)
+# Staff are warned at the start of the working day before the ship-by date.
+SHIP_WARNING_TIME = time(9, 0)
 # A fresh checkout is only worth giving while this much of the payment window is left.
 MIN_CHECKOUT_WINDOW = timedelta(minutes=30)
 
@@ -117,6 +120,25 @@ class Delay:
 
 
 @dataclass(frozen=True)
+class ShipWatch:
+    """P7: the ship-by (or delay) date being watched, when staff are warned, when it is late,
+    and whether each was already announced (each happens once per date)."""
+
+    ship_date: date
+    warn_at: datetime
+    late_at: datetime
+    warned: bool = False
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class Refund:
+    payment_intent: str
+    cents: int
+    refund_id: str
+
+
+@dataclass(frozen=True)
 class Shipment:
     carrier: str
     tracking_number: str
@@ -208,6 +230,8 @@ class Order:
     payments: tuple[Payment, ...] = ()
     flags: tuple[str, ...] = ()  # for staff attention, e.g. DISPUTED
     reminder_at: datetime | None = None  # P11 payment reminder, until sent
+    ship_watch: ShipWatch | None = None
+    claim_deadline: datetime | None = None
     paid_at: datetime | None = None
     ship_by: date | None = None
     delay: Delay | None = None
@@ -275,8 +299,24 @@ class Order:
         return self.status
 
     def open_checkout(self, now: datetime) -> Checkout | None:
-        """The checkout to pay with, while a payment is due."""
-        return self.checkout if self.effective_status(now) is S.PENDING_PAYMENT else None
+        """The checkout to pay with, while a payment (the order, or its surcharge) is due."""
+        if self.effective_status(now) is S.PENDING_PAYMENT:
+            return self.checkout
+        surcharge = self.surcharge_due()
+        if surcharge is not None and now <= surcharge.due_at:
+            return self.checkout
+        return None
+
+    def surcharge_due(self) -> Surcharge | None:
+        """P5: the surcharge staff asked for, while it is neither paid nor settled otherwise."""
+        surcharge = self.review.surcharge
+        if self.status is S.IN_REVIEW and surcharge and self.price.surcharge_cents == 0:
+            return surcharge
+        return None
+
+    @property
+    def refundable_cents(self) -> int:
+        return sum(p.amount_cents - p.refunded_cents for p in self.payments if p.accepted)
 
     @property
     def paid_cents(self) -> int:
@@ -297,6 +337,15 @@ class Order:
             due["PAYMENT"] = self.payment_due_at
             if self.reminder_at is not None:
                 due["REMINDER"] = self.reminder_at
+        surcharge = self.surcharge_due()
+        if surcharge is not None:
+            due["SURCHARGE"] = surcharge.due_at
+        watch = self.ship_watch
+        if self.status is S.IN_PRODUCTION and watch is not None:
+            if not watch.warned:
+                due["SHIP_WARNING"] = watch.warn_at
+            if not watch.late:
+                due["SHIP_LATE"] = watch.late_at
         return due
 
     def mark_persisted(self) -> None:
@@ -356,16 +405,27 @@ class Order:
         """What a payment the provider reports means for this order; changes nothing."""
         if any(p.payment_intent == incoming.payment_intent for p in self.payments):
             return PaymentVerdict.DUPLICATE
-        if self.status not in (S.PENDING_PAYMENT, S.EXPIRED) or self.is_paid:
+        due = self._amount_due()
+        if due is None:
             return PaymentVerdict.NOT_PAYABLE
-        if incoming.paid_at > self.payment_due_at:
+        amount_cents, deadline = due
+        if incoming.paid_at > deadline:
             return PaymentVerdict.LATE
         if (incoming.amount_cents, incoming.currency.upper()) != (
-            self.price.total_cents,
+            amount_cents,
             self.price.currency,
         ):
             return PaymentVerdict.WRONG_AMOUNT
         return PaymentVerdict.CONFIRM
+
+    def _amount_due(self) -> tuple[int, datetime] | None:
+        """What is owed now and by when: the order itself, or an agreed surcharge."""
+        if self.status in (S.PENDING_PAYMENT, S.EXPIRED) and not self.is_paid:
+            return self.price.total_cents, self.payment_due_at
+        surcharge = self.surcharge_due()
+        if surcharge is not None:
+            return surcharge.cents, surcharge.due_at
+        return None
 
     def confirm_payment(
         self, incoming: IncomingPayment, now: datetime, calendar: WorkingCalendar
@@ -375,6 +435,7 @@ class Order:
         verdict = self.assess_payment(incoming)
         if verdict is not PaymentVerdict.CONFIRM:
             raise ConflictError(f"This payment cannot be confirmed: {verdict}.", code="NOT_PAYABLE")
+        surcharge = self.surcharge_due()
         reinstated = self.status is S.EXPIRED
         self.payments += (
             Payment(
@@ -385,34 +446,45 @@ class Order:
                 accepted=True,
             ),
         )
-        self.paid_at = incoming.paid_at
         self.checkout = None
         self.reminder_at = None
+        data: dict[str, Any] = {"paid_cents": incoming.amount_cents, "surcharge": False}
+        if surcharge is not None:
+            self.price = replace(self.price, surcharge_cents=surcharge.cents)
+            data["surcharge"] = True
+            self._start_production(
+                "PaymentConfirmed", "payment-provider", "surcharge paid", now, calendar, data
+            )
+            return
+        self.paid_at = incoming.paid_at
         reason = "payment confirmed"
         if reinstated:
             reason = "payment made before the deadline arrived after the order expired"
-        if self.review.required:
-            to = S.IN_REVIEW
-        else:
-            to = S.IN_PRODUCTION
-            self.ship_by = calendar.ship_by(now)
+        data["review_required"] = self.review.required
+        if not self.review.required:
+            self._start_production(
+                "PaymentConfirmed", "payment-provider", reason, now, calendar, data
+            )
+            return
         self._record(
             "PaymentConfirmed",
             "payment-provider",
             reason,
             now,
-            to=to,
-            data={
-                "paid_cents": incoming.amount_cents,
-                "ship_by": self.ship_by.isoformat() if self.ship_by else None,
-                "review_required": self.review.required,
-            },
+            to=S.IN_REVIEW,
+            data={**data, "ship_by": None},
         )
 
     def refuse_payment(
-        self, incoming: IncomingPayment, verdict: PaymentVerdict, refund_id: str, now: datetime
+        self,
+        incoming: IncomingPayment,
+        verdict: PaymentVerdict,
+        refund_id: str | None,
+        now: datetime,
     ) -> None:
-        """A payment that does not pay this order: recorded as refunded, the order unchanged."""
+        """A payment that does not pay this order: recorded and refunded, the order's status
+        unchanged. `refund_id` None: the provider refused the refund; staff must act."""
+        refunded = incoming.amount_cents if refund_id is not None else 0
         self.payments += (
             Payment(
                 incoming.payment_intent,
@@ -420,18 +492,26 @@ class Order:
                 incoming.currency.upper(),
                 incoming.paid_at,
                 accepted=False,
-                refunded_cents=incoming.amount_cents,
+                refunded_cents=refunded,
             ),
         )
-        if verdict is PaymentVerdict.WRONG_AMOUNT and "PAYMENT_AMOUNT_MISMATCH" not in self.flags:
-            self.flags += ("PAYMENT_AMOUNT_MISMATCH",)
+        if verdict is PaymentVerdict.WRONG_AMOUNT:
+            self._flag("PAYMENT_AMOUNT_MISMATCH")
+        if refund_id is None:
+            self._flag("REFUND_FAILED")
+        if self.checkout is not None and self.checkout.session_id == incoming.session_id:
+            self.checkout = None  # a paid session cannot be paid again: ask for a fresh one
         self._record(
-            "RefundIssued",
+            "RefundIssued" if refund_id else "RefundFailed",
             "system",
             REFUND_REASONS[verdict],
             now,
-            data={"refund_cents": incoming.amount_cents, "refund_id": refund_id},
+            data={"refund_cents": refunded, "refund_id": refund_id},
         )
+
+    def _flag(self, flag: str) -> None:
+        if flag not in self.flags:
+            self.flags += (flag,)
 
     def record_payment_failure(self, now: datetime) -> bool:
         """An asynchronous payment failed; the order stays payable. False: nothing to record."""
@@ -467,7 +547,7 @@ class Order:
         """A chargeback was opened: flag the order for staff. False: already flagged."""
         if "DISPUTED" in self.flags:
             return False
-        self.flags += ("DISPUTED",)
+        self._flag("DISPUTED")
         self._record(
             "PaymentDisputed",
             "payment-provider",
@@ -503,6 +583,258 @@ class Order:
             data={"payment_due_at": self.payment_due_at.isoformat()},
         )
         return True
+
+    # ------------------------------------------------------------------ review (P4, P5)
+
+    def require_status(self, *allowed: OrderStatus, action: str) -> None:
+        if self.status not in allowed:
+            raise ConflictError(
+                f"An order that is {self.status} cannot be {action}.",
+                code="ILLEGAL_TRANSITION",
+                details={"status": self.status},
+            )
+
+    def accept_review(self, actor: str, now: datetime, calendar: WorkingCalendar) -> None:
+        """Staff agree to the request as it is (any pending surcharge is waived)."""
+        self.require_status(S.IN_REVIEW, action="accepted")
+        self.checkout = None
+        self._start_production("ReviewAccepted", actor, "request accepted", now, calendar, {})
+
+    def request_surcharge(self, actor: str, cents: int, note: str, now: datetime) -> None:
+        """P5: staff accept on condition of a surcharge, which the customer pays within 24 h."""
+        self.require_status(S.IN_REVIEW, action="given a surcharge")
+        if self.review.surcharge is not None:
+            raise ConflictError(
+                "A surcharge was already requested for this order.", code="SURCHARGE_PENDING"
+            )
+        if cents <= 0:
+            raise InvalidRequestError("A surcharge must be more than $0.00.", code="BAD_SURCHARGE")
+        surcharge = Surcharge(cents, note, now + SURCHARGE_WINDOW)
+        self.review = replace(self.review, surcharge=surcharge)
+        self._record(
+            "SurchargeRequested",
+            actor,
+            "surcharge requested",
+            now,
+            data={"surcharge_cents": cents, "due_at": surcharge.due_at.isoformat()},
+        )
+
+    def require_surcharge_payable(self, now: datetime) -> Surcharge:
+        surcharge = self.surcharge_due()
+        if surcharge is None:
+            raise ConflictError("There is no surcharge to pay.", code="NO_SURCHARGE_DUE")
+        if now > surcharge.due_at:
+            raise ConflictError("The surcharge was not paid in time.", code="SURCHARGE_LAPSED")
+        return surcharge
+
+    def open_surcharge_checkout(self, checkout: Checkout, now: datetime) -> None:
+        self.require_surcharge_payable(now)
+        self.checkout = checkout
+        self.version += 1
+
+    def refund_plan(self, cents: int | None = None) -> list[tuple[str, int]]:
+        """Which payments to refund how much, for `cents` (None: everything refundable)."""
+        wanted = self.refundable_cents if cents is None else cents
+        if not 0 <= wanted <= self.refundable_cents:
+            raise InvalidRequestError(
+                f"The refund must be between $0.00 and {_dollars(self.refundable_cents)}.",
+                code="BAD_REFUND_AMOUNT",
+                details={"refundable_cents": self.refundable_cents},
+            )
+        plan = []
+        for payment in self.payments:
+            if wanted == 0:
+                break
+            if payment.accepted and payment.amount_cents > payment.refunded_cents:
+                take = min(wanted, payment.amount_cents - payment.refunded_cents)
+                plan.append((payment.payment_intent, take))
+                wanted -= take
+        return plan
+
+    def refund_key(self, payment_intent: str) -> str:
+        """The provider's idempotency key for a refund made by this order's next change: a
+        retried request finds the same refund instead of making a second."""
+        return f"{self.order_id}-v{self.version + 1}-{payment_intent}"
+
+    def decline(self, actor: str, note: str, refunds: list[Refund], now: datetime) -> None:
+        """P5: staff decline the request: cancelled, fully refunded."""
+        self.require_status(S.IN_REVIEW, action="declined")
+        self._cancel("OrderDeclined", actor, note, refunds, now, {"note": note})
+
+    def decline_surcharge(self, refunds: list[Refund], now: datetime) -> None:
+        self.require_surcharge_payable(now)
+        reason = "the customer declined the surcharge"
+        self._cancel("OrderCancelled", "customer", reason, refunds, now, {"reason": reason})
+
+    def surcharge_lapsed(self, now: datetime) -> bool:
+        surcharge = self.surcharge_due()
+        return surcharge is not None and now > surcharge.due_at
+
+    def lapse_surcharge(self, refunds: list[Refund], now: datetime) -> bool:
+        if not self.surcharge_lapsed(now):
+            return False
+        reason = "the surcharge was not paid within 24 hours"
+        self._cancel("OrderCancelled", "system", reason, refunds, now, {"reason": reason})
+        return True
+
+    def cancel_by_staff(
+        self, actor: str, reason: str, refunds: list[Refund], now: datetime
+    ) -> None:
+        """A paid order the workshop cannot make (materials unavailable, …)."""
+        self.require_status(S.IN_REVIEW, S.IN_PRODUCTION, action="cancelled by staff")
+        self._cancel("OrderCancelled", actor, reason, refunds, now, {"reason": reason})
+
+    def _cancel(
+        self,
+        event_type: str,
+        actor: str,
+        reason: str,
+        refunds: list[Refund],
+        now: datetime,
+        data: dict[str, Any],
+    ) -> None:
+        for refund in refunds:
+            self._add_refund(refund)
+        self.checkout = None
+        self.ship_watch = None
+        self._record(
+            event_type,
+            actor,
+            reason,
+            now,
+            to=S.CANCELLED,
+            data={
+                **data,
+                "refund_cents": sum(r.cents for r in refunds),
+                "refund_ids": [r.refund_id for r in refunds],
+            },
+        )
+
+    def _add_refund(self, refund: Refund) -> None:
+        for index, payment in enumerate(self.payments):
+            if payment.payment_intent == refund.payment_intent:
+                updated = replace(payment, refunded_cents=payment.refunded_cents + refund.cents)
+                self.payments = (*self.payments[:index], updated, *self.payments[index + 1 :])
+                return
+        raise ValueError("a refund for a payment this order does not have")
+
+    # ------------------------------------------------------------------ production (P7)
+
+    def _start_production(
+        self,
+        event_type: str,
+        actor: str,
+        reason: str,
+        now: datetime,
+        calendar: WorkingCalendar,
+        data: dict[str, Any],
+    ) -> None:
+        self.ship_by = calendar.ship_by(now)
+        self.ship_watch = _watch(self.ship_by, calendar)
+        self._record(
+            event_type,
+            actor,
+            reason,
+            now,
+            to=S.IN_PRODUCTION,
+            data={**data, "ship_by": self.ship_by.isoformat()},
+        )
+
+    def record_delay(
+        self, actor: str, reason: str, expected: date, now: datetime, calendar: WorkingCalendar
+    ) -> None:
+        """P7: a new expected ship date, a working day after today; it replaces any earlier
+        delay, and from now on it is the date watched."""
+        self.require_status(S.IN_PRODUCTION, action="delayed")
+        today = calendar.local_date(now)
+        if not calendar.is_valid_delay_date(expected, today):
+            raise InvalidRequestError(
+                "The expected ship date must be a working day after today "
+                f"({today.isoformat()}, shop time): not a weekend, holiday or closure.",
+                code="BAD_EXPECTED_SHIP_DATE",
+                details={"earliest": calendar.next_working_day_after(today).isoformat()},
+            )
+        self.delay = Delay(reason, expected)
+        self.ship_watch = _watch(expected, calendar)
+        self._record(
+            "DelayRecorded",
+            actor,
+            reason,
+            now,
+            data={"reason": reason, "expected_ship_date": expected.isoformat()},
+        )
+
+    def warn_ship_deadline(self, now: datetime) -> bool:
+        """The working day before the watched date, staff hear of it once."""
+        watch = self.ship_watch
+        if self.status is not S.IN_PRODUCTION or watch is None or watch.warned:
+            return False
+        if now < watch.warn_at:
+            return False
+        self.ship_watch = replace(watch, warned=True)
+        self._record(
+            "ShipDeadlineApproaching",
+            "sla-watch",
+            "ships by the next working day",
+            now,
+            data={"ship_date": watch.ship_date.isoformat()},
+        )
+        return True
+
+    def report_late(self, now: datetime) -> bool:
+        """The watched date passed with no shipment and no newer delay: once."""
+        watch = self.ship_watch
+        if self.status is not S.IN_PRODUCTION or watch is None or watch.late:
+            return False
+        if now < watch.late_at:
+            return False
+        self.ship_watch = replace(watch, late=True)
+        self._record(
+            "ShipDeadlineMissed",
+            "sla-watch",
+            "not shipped by the promised date",
+            now,
+            data={"ship_date": watch.ship_date.isoformat()},
+        )
+        return True
+
+    def ship(self, actor: str, carrier: str, tracking_number: str, now: datetime) -> None:
+        self.require_status(S.IN_PRODUCTION, action="shipped")
+        self.shipment = Shipment(carrier, tracking_number, now)
+        self.ship_watch = None
+        self._record(
+            "OrderShipped",
+            actor,
+            "shipped",
+            now,
+            to=S.SHIPPED,
+            data={"carrier": carrier, "tracking_number": tracking_number},
+        )
+
+    def deliver(
+        self, actor: str, delivered_at: datetime, now: datetime, calendar: WorkingCalendar
+    ) -> None:
+        self.require_status(S.SHIPPED, action="marked delivered")
+        assert self.shipment is not None
+        if delivered_at > now or delivered_at < self.shipment.shipped_at:
+            raise InvalidRequestError(
+                "delivered_at must be after the shipment and not in the future.",
+                code="BAD_DELIVERY_TIME",
+                details={"shipped_at": self.shipment.shipped_at.isoformat()},
+            )
+        self.shipment = replace(self.shipment, delivered_at=delivered_at)
+        self.claim_deadline = calendar.claim_deadline(delivered_at)
+        self._record(
+            "OrderDelivered",
+            actor,
+            "delivered",
+            now,
+            to=S.DELIVERED,
+            data={
+                "delivered_at": delivered_at.isoformat(),
+                "claim_deadline": self.claim_deadline.isoformat(),
+            },
+        )
 
     # ------------------------------------------------------------------ recording
 
@@ -540,3 +872,20 @@ class Order:
                 dict(data or {}),
             )
         )
+
+
+def _watch(ship_date: date, calendar: WorkingCalendar) -> ShipWatch:
+    """Warn at 09:00 shop time on the working day before; late from the next day's start."""
+    warn_day = calendar.previous_working_day_before(ship_date)
+    zone = calendar.zone
+    return ShipWatch(
+        ship_date=ship_date,
+        warn_at=datetime.combine(warn_day, SHIP_WARNING_TIME, tzinfo=zone).astimezone(UTC),
+        late_at=datetime.combine(ship_date + timedelta(days=1), time(0), tzinfo=zone).astimezone(
+            UTC
+        ),
+    )
+
+
+def _dollars(cents: int) -> str:
+    return f"${cents // 100:,}.{cents % 100:02d}"

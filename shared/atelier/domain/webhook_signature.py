@@ -78,6 +78,9 @@ def sign_payload(payload: bytes, secret: str, timestamp: int) -> str:
     return f"t={timestamp},{SIGNATURE_SCHEME}={_signature(payload, secret, timestamp)}"
 
 
+MAX_TIMESTAMP_DIGITS = 12
+
+
 def _parse_header(header: str) -> tuple[int, list[str]]:
     timestamps: list[str] = []
     signatures: list[str] = []
@@ -89,8 +92,13 @@ def _parse_header(header: str) -> tuple[int, list[str]]:
             timestamps.append(value)
         elif key == SIGNATURE_SCHEME:
             signatures.append(value)
-    # int() would also take "+5", " 5" and non-ASCII digits; Stripe sends plain digits.
-    if len(timestamps) != 1 or not _DIGITS.fullmatch(timestamps[0]):
+    # int() would also take "+5", " 5" and non-ASCII digits; Stripe sends plain digits, and
+    # a unix time has at most 12 of them for the next 30,000 years (longer ones make int() fail).
+    if (
+        len(timestamps) != 1
+        or not _DIGITS.fullmatch(timestamps[0])
+        or len(timestamps[0]) > MAX_TIMESTAMP_DIGITS
+    ):
         raise SignatureError("malformed_header")
     return int(timestamps[0]), signatures
 

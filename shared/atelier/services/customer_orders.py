@@ -73,6 +73,7 @@ def renew_checkout(
         currency=order.price.currency,
         expires_at=order.payment_due_at,
         description=f"{order.product.name} (customized)",
+        attempt=f"renewal-v{order.version}",
     )
     order.replace_checkout(checkout, now)
     orders.save(order)

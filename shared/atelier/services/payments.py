@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
+from typing import Any
 
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.errors import ConflictError, DuplicateEventError
@@ -20,12 +22,16 @@ from atelier.domain.order import (
 from atelier.observability import logger
 from atelier.ports import Clock, OrderRepository, PaymentGateway, SessionState
 
+# The code a gateway's ConflictError carries when the provider refuses for good.
+PROVIDER_REFUSED = "PAYMENT_PROVIDER_REFUSED"
+
 
 class PaymentEventKind(StrEnum):
     PAID = "paid"
     FAILED = "failed"
     SESSION_EXPIRED = "session_expired"
     REFUNDED = "refunded"
+    REFUND_FAILED = "refund_failed"
     DISPUTED = "disputed"
     IGNORED = "ignored"
 
@@ -49,6 +55,7 @@ class PaymentEvent:
 class Outcome(StrEnum):
     CONFIRMED = "confirmed"
     REFUNDED = "refunded"
+    REFUND_FAILED = "refund_failed"
     RECORDED = "recorded"
     EXPIRED = "expired"
     DUPLICATE = "duplicate"
@@ -131,7 +138,7 @@ def _decide(
             event.created,
             event.session_id,
         )
-        return take_payment(order, incoming, gateway, now, calendar, refund_key=event.event_id)
+        return take_payment(order, incoming, gateway, now, calendar)
     if event.kind is PaymentEventKind.FAILED:
         return Outcome.RECORDED if order.record_payment_failure(now) else Outcome.IGNORED
     if event.kind is PaymentEventKind.SESSION_EXPIRED:
@@ -158,8 +165,6 @@ def take_payment(
     gateway: PaymentGateway,
     now: datetime,
     calendar: WorkingCalendar,
-    *,
-    refund_key: str,
 ) -> Outcome:
     """P3: a payment made in time for the amount due confirms the order; any other is
     refunded (once: the refund's idempotency key is the event's) and the order keeps its state."""
@@ -169,16 +174,25 @@ def take_payment(
     if verdict is PaymentVerdict.CONFIRM:
         order.confirm_payment(incoming, now, calendar)
         return Outcome.CONFIRMED
-    refund_id = gateway.refund(
-        payment_intent=incoming.payment_intent,
-        amount_cents=incoming.amount_cents,
-        idempotency_key=f"refund-{refund_key}",
-        reason=REFUND_REASONS[verdict],
-    )
+    try:
+        # Keyed on the payment: every path that refuses it (webhook, sweep, cancel) shares
+        # one refund at the provider.
+        refund_id: str | None = gateway.refund(
+            payment_intent=incoming.payment_intent,
+            amount_cents=incoming.amount_cents,
+            idempotency_key=f"refund-{incoming.payment_intent}",
+            reason=REFUND_REASONS[verdict],
+        )
+    except ConflictError as exc:
+        if exc.code != PROVIDER_REFUSED:
+            raise
+        # Permanent (already refunded in the dashboard, disputed, ...): retrying cannot help.
+        logger.warning("provider refused the refund", order_id=order.order_id, verdict=verdict)
+        refund_id = None
     order.refuse_payment(incoming, verdict, refund_id, now)
     if verdict is PaymentVerdict.WRONG_AMOUNT:
         logger.warning("payment of the wrong amount refunded", order_id=order.order_id)
-    return Outcome.REFUNDED
+    return Outcome.REFUNDED if refund_id else Outcome.REFUND_FAILED
 
 
 def close_checkout(
@@ -199,9 +213,7 @@ def close_checkout(
         session.paid_at or now,
         session.session_id,
     )
-    return take_payment(
-        order, incoming, gateway, now, calendar, refund_key=f"session-{session.session_id}"
-    )
+    return take_payment(order, incoming, gateway, now, calendar)
 
 
 # ---------------------------------------------------------------------------- the sweep
@@ -209,13 +221,28 @@ def close_checkout(
 
 @dataclass
 class SweepReport:
-    expired: int = 0
-    paid: int = 0
-    reminded: int = 0
-    skipped: int = 0
-    lost_races: int = 0
-    failed: int = 0
+    """What a scheduled run did, by result; the handlers return `as_dict()` and emit metrics."""
+
+    RESULTS = (
+        "expired",
+        "paid",
+        "reminded",
+        "lapsed",
+        "warned",
+        "late",
+        "skipped",
+        "lost_races",
+        "failed",
+    )
+
+    counts: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+
+    def __getitem__(self, result: str) -> int:
+        return self.counts[result]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**{r: self.counts[r] for r in self.RESULTS}, "failures": list(self.failures)}
 
 
 def expire_overdue_orders(
@@ -233,13 +260,14 @@ def expire_overdue_orders(
     """
     report = report or SweepReport()
     now = clock.now()
-    for order_id in orders.due("PAYMENT", now):
-        _for_one(order_id, report, partial(_expire_one, order_id, orders, gateway, now, calendar))
+    work = partial(_expire_one, orders=orders, gateway=gateway, now=now, calendar=calendar)
+    for_each_due(orders, "PAYMENT", now, report, work)
     return report
 
 
 def _expire_one(
     order_id: str,
+    *,
     orders: OrderRepository,
     gateway: PaymentGateway,
     now: datetime,
@@ -254,7 +282,7 @@ def _expire_one(
         # Not due yet (same second), or an entry left behind: the order is not ours to touch.
         return "skipped"
     outcome = close_checkout(order, gateway, now, calendar)
-    if outcome is None or outcome is Outcome.REFUNDED:
+    if outcome is not Outcome.CONFIRMED:
         order.expire(now, actor="expiry-sweep")
     orders.save(order)
     return "paid" if outcome is Outcome.CONFIRMED else "expired"
@@ -266,12 +294,11 @@ def send_payment_reminders(
     """P11: one reminder per unpaid order, `PAYMENT_REMINDER_LEAD_HOURS` before its deadline."""
     report = report or SweepReport()
     now = clock.now()
-    for order_id in orders.due("REMINDER", now):
-        _for_one(order_id, report, partial(_remind_one, order_id, orders, now))
+    for_each_due(orders, "REMINDER", now, report, partial(_remind_one, orders=orders, now=now))
     return report
 
 
-def _remind_one(order_id: str, orders: OrderRepository, now: datetime) -> str:
+def _remind_one(order_id: str, *, orders: OrderRepository, now: datetime) -> str:
     order = orders.get(order_id)
     if order is None or not order.send_payment_reminder(now):
         return "skipped"
@@ -279,22 +306,32 @@ def _remind_one(order_id: str, orders: OrderRepository, now: datetime) -> str:
     return "reminded"
 
 
-def _for_one(order_id: str, report: SweepReport, work: Callable[[], str]) -> None:
-    try:
-        result = work()
-    except ConflictError:
-        # Someone (a webhook, a customer) changed the order first: theirs stands.
-        report.lost_races += 1
-        logger.info("sweep lost a race; left to the winner", order_id=order_id)
-        return
-    except Exception as exc:  # one order's failure must not stop the others
-        report.failed += 1
-        report.failures.append(order_id)
-        logger.error(
-            "sweep failed for one order",
-            order_id=order_id,
-            error_type=type(exc).__name__,
-            error_code=getattr(exc, "code", None),
-        )
-        return
-    setattr(report, result, getattr(report, result) + 1)
+def for_each_due(
+    orders: OrderRepository,
+    kind: str,
+    now: datetime,
+    report: SweepReport,
+    work: Callable[[str], str],
+) -> None:
+    """Run `work(order_id)` for every order with a `kind` deadline due by now (the due index,
+    never a Scan), counting its results. One order failing does not stop the others."""
+    for order_id in orders.due(kind, now):
+        try:
+            result = work(order_id)
+        except ConflictError:
+            # Someone (a webhook, a customer, staff) changed the order first: theirs stands.
+            report.counts["lost_races"] += 1
+            logger.info("scheduled work lost a race", order_id=order_id, kind=kind)
+            continue
+        except Exception as exc:
+            report.counts["failed"] += 1
+            report.failures.append(order_id)
+            logger.error(
+                "scheduled work failed for one order",
+                order_id=order_id,
+                kind=kind,
+                error_type=type(exc).__name__,
+                error_code=getattr(exc, "code", None),
+            )
+            continue
+        report.counts[result] += 1

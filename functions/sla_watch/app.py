@@ -1,0 +1,23 @@
+"""sla_watch: hourly, P7's ship-by watch — staff are warned the working day before the date an
+order must ship by (or its delay's date), and once it has passed unshipped the customer gets an
+apology and staff an alert, each once per date. Reads only the due index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from atelier.bootstrap import Container, get_container
+from atelier.observability import logger, metrics, publish_report, tracer
+from atelier.services.payments import SweepReport
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, container: Container | None = None
+) -> dict[str, Any]:
+    c = container or get_container()
+    return publish_report("ShipWatch", c.workshop.watch_ship_deadlines(SweepReport()))

@@ -1,0 +1,168 @@
+"""staff_api: the shop's designers and customer service (JWT with the `staff` group, checked
+here: API Gateway only checks the token, so a customer's token gets a 403)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from catalog import router as catalog_router
+
+from atelier.api import auth
+from atelier.api.errors import forbidden_response
+from atelier.api.openapi import documented
+from atelier.api.resolver import new_resolver
+from atelier.api.schemas import (
+    DelayIn,
+    DeliverIn,
+    MessageIn,
+    MessageView,
+    ReviewIn,
+    ShipIn,
+    StaffCancelIn,
+    StaffOrderPage,
+    StaffOrderSummary,
+    StaffOrderView,
+)
+from atelier.bootstrap import get_container
+from atelier.domain.order import Order, OrderStatus
+from atelier.observability import logger, metrics, tracer
+from atelier.services.workshop import Decision
+
+app = new_resolver()
+app.include_router(catalog_router)
+
+OrderId = Annotated[str, Path(max_length=64)]
+STAFF = ["staff"]
+
+
+def _view(order_id: str) -> StaffOrderView:
+    c = get_container()
+    return StaffOrderView.of_details(c.workshop.details(order_id), c.clock.now())
+
+
+def _summary(order: Order) -> StaffOrderSummary:
+    c = get_container()
+    today = c.calendar.local_date(c.clock.now())
+    watched = order.ship_watch.ship_date if order.ship_watch else None
+    return StaffOrderSummary(
+        order_id=order.order_id,
+        status=order.status,
+        product_name=order.product.name,
+        created_at=order.created_at.isoformat().replace("+00:00", "Z"),
+        review_required=order.review.required,
+        ship_by=watched.isoformat() if watched else None,
+        working_days_left=c.calendar.working_days_between(today, watched) if watched else None,
+        flags=list(order.flags),
+    )
+
+
+@app.get("/staff/orders", tags=STAFF, **documented(200, StaffOrderPage, 401, 403, 422, 503))
+def list_orders(
+    status: Annotated[OrderStatus, Query(description="The queue: orders in this status.")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> StaffOrderPage:
+    """A queue, oldest first, with the date each order must ship by and working days left."""
+    auth.staff_id(app)
+    page = get_container().orders.list_by_status(status, limit=limit, cursor=cursor)
+    return StaffOrderPage(items=[_summary(o) for o in page.items], next_cursor=page.next_cursor)
+
+
+@app.get(
+    "/staff/orders/<order_id>", tags=STAFF, **documented(200, StaffOrderView, 401, 403, 404, 503)
+)
+def get_order(order_id: OrderId) -> StaffOrderView:
+    auth.staff_id(app)
+    return _view(order_id)
+
+
+@app.post(
+    "/staff/orders/<order_id>/review",
+    tags=STAFF,
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+)
+def review(order_id: OrderId, body: ReviewIn) -> StaffOrderView:
+    """ACCEPT (to production, ship_by from now), SURCHARGE (the customer pays it within 24 h)
+    or DECLINE (cancelled with a full refund)."""
+    actor = auth.staff_id(app)
+    get_container().workshop.review(
+        actor,
+        order_id,
+        Decision(body.decision),
+        surcharge_cents=body.surcharge_cents,
+        note=body.note,
+    )
+    return _view(order_id)
+
+
+@app.post(
+    "/staff/orders/<order_id>/cancel",
+    tags=STAFF,
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+)
+def cancel(order_id: OrderId, body: StaffCancelIn) -> StaffOrderView:
+    """Cancel a paid order with a reason and a full (default) or partial refund."""
+    actor = auth.staff_id(app)
+    get_container().workshop.cancel(actor, order_id, body.reason, body.refund_cents)
+    return _view(order_id)
+
+
+@app.post(
+    "/staff/orders/<order_id>/delay",
+    tags=STAFF,
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+)
+def delay(order_id: OrderId, body: DelayIn) -> StaffOrderView:
+    """P7: a reason and a new expected ship date; the customer is emailed both."""
+    actor = auth.staff_id(app)
+    get_container().workshop.delay(actor, order_id, body.reason, body.expected_ship_date)
+    return _view(order_id)
+
+
+@app.post(
+    "/staff/orders/<order_id>/ship",
+    tags=STAFF,
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+)
+def ship(order_id: OrderId, body: ShipIn) -> StaffOrderView:
+    actor = auth.staff_id(app)
+    get_container().workshop.ship(actor, order_id, body.carrier, body.tracking_number)
+    return _view(order_id)
+
+
+@app.post(
+    "/staff/orders/<order_id>/deliver",
+    tags=STAFF,
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+)
+def deliver(order_id: OrderId, body: DeliverIn) -> StaffOrderView:
+    actor = auth.staff_id(app)
+    get_container().workshop.deliver(actor, order_id, body.delivered_at)
+    return _view(order_id)
+
+
+@app.post(
+    "/staff/orders/<order_id>/messages",
+    tags=STAFF,
+    **documented(201, MessageView, 401, 403, 404, 422, 503),
+)
+def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
+    """P8: a consultation message to the customer, who is emailed that it arrived."""
+    actor = auth.staff_id(app)
+    message = get_container().workshop.post_message("staff", actor, order_id, body.text)
+    return Response(201, content_types.APPLICATION_JSON, MessageView.of(message).model_dump_json())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Every route here is staff-only: refuse before the body is even validated, so a customer
+    # learns nothing from this API but "forbidden". (Each route checks again.)
+    if auth.STAFF_GROUP not in auth.groups_in(auth.event_claims(event)):
+        return forbidden_response()
+    return app.resolve(event, context)

@@ -1,0 +1,407 @@
+"""Which emails a domain event sends (P7, P11), and their text and HTML.
+
+The event says what happened; the order (read by the caller) gives the contact and the facts
+the event does not carry. Where a fact is on the order (a surcharge, a delay, a shipment) the
+order's value is used and the event's `data` is the fallback, so an email never shows a value
+older than what the customer can see in the shop.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from string import Template
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from atelier.clock import parse_iso
+from atelier.config import ConfigurationError, Settings
+from atelier.domain.events import DomainEvent
+from atelier.domain.order import Order, OrderStatus
+from atelier.notifications import templates as t
+from atelier.notifications.formatting import long_date, long_datetime, money
+from atelier.observability import logger
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+    kind: t.Kind
+
+
+Values = dict[str, str]
+Rendering = list[tuple[t.EmailTemplate, Values]]
+
+
+def render_email(event: DomainEvent, order: Order, settings: Settings) -> list[Email]:
+    """The emails `event` sends, to the customer and/or staff; none for other events."""
+    build = _BUILDERS.get(event.event_type)
+    if build is None:
+        logger.debug(
+            "no email for this event", event_id=event.event_id, event_type=event.event_type
+        )
+        return []
+    facts = _Facts(event, order, ZoneInfo(settings.shop_timezone))
+    emails = []
+    for template, values in build(facts):
+        if template.kind == "customer":
+            to = order.contact.email
+        else:
+            to = settings.staff_alert_email
+            if not to:
+                raise ConfigurationError("STAFF_ALERT_EMAIL is not set")
+        emails.append(fill(template, {**facts.common(), **values}, to))
+    return emails
+
+
+# ---------------------------------------------------------------------------- filling
+
+
+def fill(template: t.EmailTemplate, values: Mapping[str, str], to: str) -> Email:
+    """Subject, text and HTML of one email; every value is escaped in the HTML."""
+    shown = [p for p in template.paragraphs if _applies(p, values)]
+    greeting = t.GREETING if values.get("name") else t.GREETING_WITHOUT_NAME
+    sign_off = t.CUSTOMER_SIGN_OFF if template.kind == "customer" else t.STAFF_SIGN_OFF
+    sources = [p.source for p in shown]
+    if template.kind == "customer":
+        sources.insert(0, greeting)
+    sources.append(sign_off)
+
+    subject = " ".join(Template(template.subject).substitute(values).split())
+    text = "\n\n".join(Template(source).substitute(values) for source in sources) + "\n"
+    html_values = {name: _html_value(name, value) for name, value in values.items()}
+    paragraphs = "\n".join(
+        t.HTML_PARAGRAPH.substitute(
+            text=Template(_html_text(source)).substitute(html_values),
+        )
+        for source in sources
+    )
+    page = t.HTML_LAYOUT.substitute(subject=html.escape(subject), body=paragraphs)
+    return Email(to=to, subject=subject, text=text, html=page, kind=template.kind)
+
+
+def _applies(paragraph: t.Paragraph, values: Mapping[str, str]) -> bool:
+    if not all(values.get(name) for name in paragraph.names()):
+        return False
+    if paragraph.when is not None and not values.get(paragraph.when):
+        return False
+    return not (paragraph.unless is not None and values.get(paragraph.unless))
+
+
+_LINKABLE = re.compile(r"^https?://[^\s<>\"']+$")
+
+
+def _html_text(source: str) -> str:
+    """A template's own words escaped (placeholders survive: `$` and names are not touched)."""
+    return html.escape(source, quote=False).replace("\n", "<br>\n")
+
+
+def _html_value(name: str, value: str) -> str:
+    if name.endswith("_url") and _LINKABLE.match(value):
+        return t.HTML_LINK.substitute(href=html.escape(value, quote=True), text=html.escape(value))
+    return html.escape(value, quote=True).replace("\n", "<br>\n")
+
+
+# ---------------------------------------------------------------------------- facts
+
+
+class _Facts:
+    """An event and its order, with their values written for people."""
+
+    def __init__(self, event: DomainEvent, order: Order, zone: ZoneInfo) -> None:
+        self.event = event
+        self.order = order
+        self.zone = zone
+        self.data: Mapping[str, Any] = event.data or {}
+
+    def common(self) -> Values:
+        order = self.order
+        return {
+            "order_id": order.order_id,
+            "name": order.contact.name.strip(),
+            "product": order.product.name,
+            "status": str(order.status).replace("_", " ").lower(),
+            "total": self.money(order.price.total_cents),
+            "paid": self.money(order.paid_cents - order.refunded_cents),
+        }
+
+    def money(self, cents: int) -> str:
+        return money(cents, self.order.price.currency)
+
+    def when(self, instant: datetime | None) -> str:
+        return long_datetime(instant, self.zone) if instant is not None else ""
+
+    def day(self, value: date | None) -> str:
+        return long_date(value) if value is not None else ""
+
+    def text(self, key: str) -> str:
+        value = self.data.get(key)
+        return value.strip() if isinstance(value, str) else ""
+
+    def cents(self, key: str) -> int | None:
+        value = self.data.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def data_date(self, key: str) -> date | None:
+        value = self.data.get(key)
+        if not isinstance(value, str) or not value:
+            return None
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+
+    def data_time(self, key: str) -> datetime | None:
+        value = self.data.get(key)
+        if not isinstance(value, str) or not value:
+            return None
+        try:
+            return parse_iso(value)
+        except ValueError:
+            return None
+
+    def refund_values(self) -> Values:
+        """The refund sentence of a cancellation: an amount, or why there is none."""
+        refund = self.cents("refund_cents") or 0
+        if refund > 0:
+            return {"refund": self.money(refund)}
+        if self.order.is_paid:
+            return {"no_refund": "yes"}
+        return {"no_payment": "yes"}
+
+
+def _order_placed(f: _Facts) -> Rendering:
+    total = f.cents("total_cents")
+    checkout = f.order.checkout
+    return [
+        (
+            t.ORDER_PLACED,
+            {
+                "total": f.money(total if total is not None else f.order.price.total_cents),
+                "fee": f.money(f.order.price.customization_fee_cents),
+                "deadline": f.when(f.order.payment_due_at),
+                "payment_url": checkout.url if checkout is not None else "",
+                "review": "yes" if f.order.review.required else "",
+            },
+        )
+    ]
+
+
+def _payment_reminder(f: _Facts) -> Rendering:
+    if f.order.status is not OrderStatus.PENDING_PAYMENT:
+        return []  # paid, cancelled or expired since: a reminder would only confuse
+    checkout = f.order.checkout
+    return [
+        (
+            t.PAYMENT_REMINDER,
+            {
+                "deadline": f.when(f.data_time("payment_due_at") or f.order.payment_due_at),
+                "payment_url": checkout.url if checkout is not None else "",
+            },
+        )
+    ]
+
+
+def _payment_confirmed(f: _Facts) -> Rendering:
+    paid = f.cents("paid_cents")
+    ship_by = f.data_date("ship_by") or f.order.ship_by
+    flag = f.data.get("review_required")
+    if isinstance(flag, bool):
+        review = flag
+    else:
+        review = ship_by is None and f.order.status is OrderStatus.IN_REVIEW
+    return [
+        (
+            t.PAYMENT_CONFIRMED,
+            {
+                "paid": f.money(paid if paid is not None else f.order.paid_cents),
+                "ship_by": f.day(ship_by),
+                "review": "yes" if review else "",
+                "surcharge_paid": "yes" if f.data.get("surcharge") is True else "",
+            },
+        )
+    ]
+
+
+def _review_accepted(f: _Facts) -> Rendering:
+    return [(t.REVIEW_ACCEPTED, {"ship_by": f.day(f.data_date("ship_by") or f.order.ship_by)})]
+
+
+def _surcharge_requested(f: _Facts) -> Rendering:
+    surcharge = f.order.review.surcharge
+    cents: int | None
+    due: datetime | None
+    if surcharge is not None:
+        cents, note, due = surcharge.cents, surcharge.note, surcharge.due_at
+    else:
+        cents, note, due = f.cents("surcharge_cents"), f.text("note"), f.data_time("due_at")
+    return [
+        (
+            t.SURCHARGE_REQUESTED,
+            {
+                "surcharge": f.money(cents) if cents is not None else "",
+                "note": note.strip(),
+                "deadline": f.when(due),
+            },
+        )
+    ]
+
+
+def _order_expired(f: _Facts) -> Rendering:
+    return [(t.ORDER_EXPIRED, {"deadline": f.when(f.order.payment_due_at)})]
+
+
+def _order_cancelled(f: _Facts) -> Rendering:
+    # The customer's own cancellation (of the order, or of a surcharge) needs no reason read
+    # back to them; the shop's (staff, or a lapsed surcharge) gives its reason.
+    by_customer = f.event.actor == "customer"
+    values = {
+        "reason": "" if by_customer else f.text("reason"),
+        "note": f.text("note"),
+        "by_customer": "yes" if by_customer else "",
+        **f.refund_values(),
+    }
+    return [(t.ORDER_CANCELLED, values)]
+
+
+def _order_declined(f: _Facts) -> Rendering:
+    values = {"note": f.text("note"), "reason": f.text("reason"), **f.refund_values()}
+    return [(t.ORDER_DECLINED, values)]
+
+
+def _refund_issued(f: _Facts) -> Rendering:
+    if f.data.get("part_of"):
+        return []  # the cancellation's own email already gives the refund
+    refund = f.cents("refund_cents")
+    if not refund:
+        return []
+    return [(t.REFUND_ISSUED, {"refund": f.money(refund), "why": _refund_reason(f, refund)})]
+
+
+def _refund_reason(f: _Facts, refund: int) -> str:
+    """Why money went back: the event's own reason when it gives one, otherwise what the
+    refunded payment shows (the order keeps each payment, with its time and amount)."""
+    given = f.text("reason")
+    if given:
+        return given.rstrip(".")
+    if f.event.actor == "payment-provider":
+        return "the shop refunded it through our payment provider"
+    order = f.order
+    refused = [p for p in order.payments if not p.accepted and p.refunded_cents == refund]
+    if not refused:
+        return "the shop refunded it"
+    payment = refused[-1]
+    if payment.paid_at > order.payment_due_at:
+        return (
+            "your payment was made after the payment deadline "
+            f"({f.when(order.payment_due_at)}), when the order could no longer be paid"
+        )
+    if (payment.amount_cents, payment.currency) != (order.price.total_cents, order.price.currency):
+        return (
+            f"the amount paid ({f.money(payment.amount_cents)}) was not the amount due "
+            f"({f.money(order.price.total_cents)})"
+        )
+    return "the order was no longer waiting for a payment (it was already paid or cancelled)"
+
+
+def _delay_recorded(f: _Facts) -> Rendering:
+    delay = f.order.delay
+    reason = delay.reason if delay is not None else f.text("reason")
+    expected = delay.expected_ship_date if delay is not None else f.data_date("expected_ship_date")
+    return [(t.DELAY_RECORDED, {"reason": reason.strip(), "expected_ship_date": f.day(expected)})]
+
+
+def _watched_date(f: _Facts) -> date | None:
+    """The ship date the SLA watch was following: the event's, else the delay's or ship_by."""
+    given = f.data_date("ship_date") or f.data_date("ship_by")
+    if given is not None:
+        return given
+    if f.order.delay is not None:
+        return f.order.delay.expected_ship_date
+    return f.order.ship_by
+
+
+def _ship_deadline_missed(f: _Facts) -> Rendering:
+    values = {"ship_by": f.day(_watched_date(f))}
+    return [(t.SHIP_DEADLINE_MISSED, values), (t.SHIP_DEADLINE_MISSED_STAFF, values)]
+
+
+def _ship_deadline_approaching(f: _Facts) -> Rendering:
+    return [(t.SHIP_DEADLINE_APPROACHING, {"ship_by": f.day(_watched_date(f))})]
+
+
+def _order_shipped(f: _Facts) -> Rendering:
+    shipment = f.order.shipment
+    if shipment is not None:
+        carrier, tracking = shipment.carrier, shipment.tracking_number
+    else:
+        carrier, tracking = f.text("carrier"), f.text("tracking_number")
+    return [(t.ORDER_SHIPPED, {"carrier": carrier, "tracking_number": tracking})]
+
+
+def _message_posted(f: _Facts) -> Rendering:
+    author = f.data.get("author")
+    if author == "staff":
+        return [(t.MESSAGE_FOR_CUSTOMER, {})]
+    if author == "customer":
+        return [(t.MESSAGE_FOR_STAFF, {})]
+    return []
+
+
+def _payment_disputed(f: _Facts) -> Rendering:
+    return [(t.PAYMENT_DISPUTED, {"payment_intent": f.text("payment_intent")})]
+
+
+def _claim_approved(f: _Facts) -> Rendering:
+    label = f.text("return_label")
+    linkable = _LINKABLE.match(label) is not None
+    kind = f.text("kind").lower()
+    ship_by = f.data_date("ship_by")
+    if ship_by is None and f.order.status is OrderStatus.IN_PRODUCTION:
+        ship_by = f.order.ship_by
+    return [
+        (
+            t.CLAIM_APPROVED,
+            {
+                "resolution": kind if kind in ("remake", "replace") else "",
+                "ship_by": f.day(ship_by),
+                "note": f.text("note"),
+                "return_label_url": label if linkable else "",
+                "return_label": "" if linkable else label,
+            },
+        )
+    ]
+
+
+def _claim_rejected(f: _Facts) -> Rendering:
+    return [(t.CLAIM_REJECTED, {"note": f.text("note")})]
+
+
+_BUILDERS: dict[str, Callable[[_Facts], Rendering]] = {
+    "OrderPlaced": _order_placed,
+    "PaymentReminderDue": _payment_reminder,
+    "PaymentConfirmed": _payment_confirmed,
+    "ReviewAccepted": _review_accepted,
+    "SurchargeRequested": _surcharge_requested,
+    "OrderExpired": _order_expired,
+    "OrderCancelled": _order_cancelled,
+    "OrderDeclined": _order_declined,
+    "RefundIssued": _refund_issued,
+    "DelayRecorded": _delay_recorded,
+    "ShipDeadlineMissed": _ship_deadline_missed,
+    "ShipDeadlineApproaching": _ship_deadline_approaching,
+    "OrderShipped": _order_shipped,
+    "MessagePosted": _message_posted,
+    "PaymentDisputed": _payment_disputed,
+    "ClaimApproved": _claim_approved,
+    "ClaimRejected": _claim_rejected,
+}
+
+# The event types that send email: the notifier's rules on the bus are one per type.
+EMAIL_EVENT_TYPES = tuple(_BUILDERS)

@@ -1,0 +1,193 @@
+"""The workshop's day (P4, P5, P7, P8): review decisions, surcharges, cancellations with
+refunds, delays, shipping, delivery, consultation messages, and the ship-by watch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from functools import partial
+
+from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.errors import NotFoundError
+from atelier.domain.messages import Author, Message
+from atelier.domain.order import Order, OrderStatus, Refund
+from atelier.observability import logger
+from atelier.ports import Clock, OrderDetails, OrderRepository, PaymentGateway
+from atelier.services.customer_orders import get_customer_order
+from atelier.services.payments import SweepReport, for_each_due
+
+
+class Decision(StrEnum):
+    ACCEPT = "ACCEPT"
+    SURCHARGE = "SURCHARGE"
+    DECLINE = "DECLINE"
+
+
+@dataclass(frozen=True)
+class Workshop:
+    """What every staff action needs; built once per container."""
+
+    orders: OrderRepository
+    gateway: PaymentGateway
+    clock: Clock
+    calendar: WorkingCalendar
+
+    def _order(self, order_id: str) -> Order:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise NotFoundError(f"There is no order {order_id!r}.")
+        return order
+
+    def _refund(self, order: Order, cents: int | None, reason: str) -> list[Refund]:
+        """Refund through the provider before the change commits. The idempotency key is tied
+        to the order's next version, so a retried request never refunds twice."""
+        refunds = []
+        for payment_intent, amount in order.refund_plan(cents):
+            refund_id = self.gateway.refund(
+                payment_intent=payment_intent,
+                amount_cents=amount,
+                idempotency_key=order.refund_key(payment_intent),
+                reason=reason,
+            )
+            refunds.append(Refund(payment_intent, amount, refund_id))
+        return refunds
+
+    # ---------------------------------------------------------------- staff
+
+    def details(self, order_id: str) -> OrderDetails:
+        found = self.orders.details(order_id)
+        if found is None:
+            raise NotFoundError(f"There is no order {order_id!r}.")
+        return found
+
+    def review(
+        self,
+        actor: str,
+        order_id: str,
+        decision: Decision,
+        *,
+        surcharge_cents: int | None = None,
+        note: str | None = None,
+    ) -> Order:
+        order = self._order(order_id)
+        now = self.clock.now()
+        if decision is Decision.ACCEPT:
+            order.accept_review(actor, now, self.calendar)
+        elif decision is Decision.SURCHARGE:
+            order.request_surcharge(actor, surcharge_cents or 0, note or "", now)
+        else:
+            order.require_status(OrderStatus.IN_REVIEW, action="declined")
+            order.decline(actor, note or "", self._refund(order, None, "request declined"), now)
+        self.orders.save(order)
+        logger.info("review decided", order_id=order_id, decision=decision, status=order.status)
+        return order
+
+    def cancel(self, actor: str, order_id: str, reason: str, refund_cents: int | None) -> Order:
+        order = self._order(order_id)
+        order.require_status(OrderStatus.IN_REVIEW, OrderStatus.IN_PRODUCTION, action="cancelled")
+        refunds = self._refund(order, refund_cents, "cancelled by the shop")
+        order.cancel_by_staff(actor, reason, refunds, self.clock.now())
+        self.orders.save(order)
+        logger.info("order cancelled by staff", order_id=order_id, refund_cents=refund_cents)
+        return order
+
+    def delay(self, actor: str, order_id: str, reason: str, expected: date) -> Order:
+        order = self._order(order_id)
+        order.record_delay(actor, reason, expected, self.clock.now(), self.calendar)
+        self.orders.save(order)
+        return order
+
+    def ship(self, actor: str, order_id: str, carrier: str, tracking_number: str) -> Order:
+        order = self._order(order_id)
+        order.ship(actor, carrier, tracking_number, self.clock.now())
+        self.orders.save(order)
+        return order
+
+    def deliver(self, actor: str, order_id: str, delivered_at: datetime) -> Order:
+        order = self._order(order_id)
+        order.deliver(actor, delivered_at, self.clock.now(), self.calendar)
+        self.orders.save(order)
+        return order
+
+    def post_message(self, author: Author, author_id: str, order_id: str, text: str) -> Message:
+        """P8: the order must exist (for a customer: be theirs; the caller checks)."""
+        self._order(order_id)
+        message = Message.post(order_id, author, author_id, text, self.clock.now())
+        self.orders.add_message(message)
+        logger.info("message posted", order_id=order_id, author=author)
+        return message
+
+    # ---------------------------------------------------------------- customer
+
+    def customer_messages(self, customer_id: str, order_id: str) -> list[Message]:
+        details = self.orders.details(order_id)
+        if details is None or details.order.customer_id != customer_id:
+            raise NotFoundError(f"You have no order {order_id!r}.")
+        return details.messages
+
+    def customer_posts(self, customer_id: str, order_id: str, text: str) -> Message:
+        get_customer_order(self.orders, customer_id, order_id)
+        return self.post_message("customer", customer_id, order_id, text)
+
+    def accept_surcharge(self, customer_id: str, order_id: str) -> Order:
+        """P5: the customer agrees; they get a checkout for the surcharge, due by its deadline."""
+        order = get_customer_order(self.orders, customer_id, order_id)
+        now = self.clock.now()
+        surcharge = order.require_surcharge_payable(now)
+        checkout = self.gateway.create_checkout(
+            order_id=order.order_id,
+            amount_cents=surcharge.cents,
+            currency=order.price.currency,
+            expires_at=surcharge.due_at,
+            description=f"{order.product.name}: agreed surcharge",
+            attempt=f"surcharge-v{order.version}",
+        )
+        order.open_surcharge_checkout(checkout, now)
+        self.orders.save(order)
+        return order
+
+    def decline_surcharge(self, customer_id: str, order_id: str) -> Order:
+        order = get_customer_order(self.orders, customer_id, order_id)
+        now = self.clock.now()
+        order.require_surcharge_payable(now)
+        order.decline_surcharge(self._refund(order, None, "surcharge declined"), now)
+        self.orders.save(order)
+        return order
+
+    # ---------------------------------------------------------------- schedules
+
+    def lapse_surcharges(self, report: SweepReport) -> SweepReport:
+        """P5: a surcharge unpaid after 24 h cancels the order with a full refund."""
+        now = self.clock.now()
+        for_each_due(self.orders, "SURCHARGE", now, report, partial(self._lapse_one, now=now))
+        return report
+
+    def _lapse_one(self, order_id: str, *, now: datetime) -> str:
+        order = self._order(order_id)
+        if not order.surcharge_lapsed(now):
+            return "skipped"
+        order.lapse_surcharge(self._refund(order, None, "surcharge not paid in time"), now)
+        self.orders.save(order)
+        return "lapsed"
+
+    def watch_ship_deadlines(self, report: SweepReport) -> SweepReport:
+        """P7: the warning the working day before, and the late notice once it has passed."""
+        now = self.clock.now()
+        for_each_due(self.orders, "SHIP_WARNING", now, report, partial(self._warn, now=now))
+        for_each_due(self.orders, "SHIP_LATE", now, report, partial(self._late, now=now))
+        return report
+
+    def _warn(self, order_id: str, *, now: datetime) -> str:
+        order = self._order(order_id)
+        if not order.warn_ship_deadline(now):
+            return "skipped"
+        self.orders.save(order)
+        return "warned"
+
+    def _late(self, order_id: str, *, now: datetime) -> str:
+        order = self._order(order_id)
+        if not order.report_late(now):
+            return "skipped"
+        self.orders.save(order)
+        return "late"
