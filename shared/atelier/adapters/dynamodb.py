@@ -476,36 +476,16 @@ class DynamoOrderRepository:
         return item_to_order(item) if item else None
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None) -> Page[Order]:
-        args: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "ByCustomer",
-            "KeyConditionExpression": "gsi1pk = :c",
-            "ExpressionAttributeValues": to_item({":c": f"CUSTOMER#{customer_id}"}),
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        if cursor:
-            # Rebuilt from the caller's own partition: a cursor cannot reach another customer.
-            position = decode_cursor(cursor, ("s", "o"))
-            args["ExclusiveStartKey"] = to_item(
-                {
-                    "gsi1pk": f"CUSTOMER#{customer_id}",
-                    "gsi1sk": position["s"],
-                    "pk": f"ORDER#{position['o']}",
-                    "sk": "ORDER",
-                }
-            )
-        with translated_errors("list_orders"):
-            answer = self._client.query(**args)
-        orders = [item_to_order(item) for item in answer["Items"]]
-        last = answer.get("LastEvaluatedKey")
-        next_cursor = None
-        if last is not None and orders:
-            last_values = from_item(last)
-            next_cursor = encode_cursor(
-                {"s": last_values["gsi1sk"], "o": last_values["pk"].removeprefix("ORDER#")}
-            )
-        return Page(orders, next_cursor)
+        # Newest first. The cursor is rebuilt inside the caller's own partition, so it can
+        # never reach another customer's orders.
+        return self._orders_page(
+            "ByCustomer",
+            "gsi1",
+            f"CUSTOMER#{customer_id}",
+            newest_first=True,
+            limit=limit,
+            cursor=cursor,
+        )
 
     def add(self, order: Order) -> None:
         writes: list[dict[str, Any]] = [
@@ -568,34 +548,43 @@ class DynamoOrderRepository:
         return self._by_pointer(f"PAYMENT#{payment_intent}", "PAYMENT")
 
     def list_by_status(self, status: OrderStatus, *, limit: int, cursor: str | None) -> Page[Order]:
+        return self._orders_page(
+            "ByStatus", "gsi2", f"STATUS#{status}", newest_first=False, limit=limit, cursor=cursor
+        )
+
+    def _orders_page(
+        self,
+        index: str,
+        prefix: str,
+        partition: str,
+        *,
+        newest_first: bool,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Order]:
+        """One page of orders from an index whose sort key is `<created_at>#<order_id>`."""
+        pk, sk = f"{prefix}pk", f"{prefix}sk"
         args: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": "ByStatus",
-            "KeyConditionExpression": "gsi2pk = :s",
-            "ExpressionAttributeValues": to_item({":s": f"STATUS#{status}"}),
-            "ScanIndexForward": True,
+            "IndexName": index,
+            "KeyConditionExpression": f"{pk} = :p",
+            "ExpressionAttributeValues": to_item({":p": partition}),
+            "ScanIndexForward": not newest_first,
             "Limit": limit,
         }
         if cursor:
             position = decode_cursor(cursor, ("s", "o"))
             args["ExclusiveStartKey"] = to_item(
-                {
-                    "gsi2pk": f"STATUS#{status}",
-                    "gsi2sk": position["s"],
-                    "pk": f"ORDER#{position['o']}",
-                    "sk": "ORDER",
-                }
+                {pk: partition, sk: position["s"], "pk": f"ORDER#{position['o']}", "sk": "ORDER"}
             )
-        with translated_errors("list_by_status"):
+        with translated_errors("list_orders"):
             answer = self._client.query(**args)
         orders = [item_to_order(item) for item in answer["Items"]]
         last = answer.get("LastEvaluatedKey")
         next_cursor = None
         if last is not None and orders:
             values = from_item(last)
-            next_cursor = encode_cursor(
-                {"s": values["gsi2sk"], "o": values["pk"].removeprefix("ORDER#")}
-            )
+            next_cursor = encode_cursor({"s": values[sk], "o": values["pk"].removeprefix("ORDER#")})
         return Page(orders, next_cursor)
 
     def details(self, order_id: str) -> OrderDetails | None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.catalog import CustomizationRange, Product
@@ -766,35 +766,28 @@ class Order:
 
     def warn_ship_deadline(self, now: datetime) -> bool:
         """The working day before the watched date, staff hear of it once."""
-        watch = self.ship_watch
-        if self.status is not S.IN_PRODUCTION or watch is None or watch.warned:
-            return False
-        if now < watch.warn_at:
-            return False
-        self.ship_watch = replace(watch, warned=True)
-        self._record(
-            "ShipDeadlineApproaching",
-            "sla-watch",
-            "ships by the next working day",
-            now,
-            data={"ship_date": watch.ship_date.isoformat()},
+        return self._announce(
+            now, "warned", "ShipDeadlineApproaching", "ships by the next working day"
         )
-        return True
 
     def report_late(self, now: datetime) -> bool:
         """The watched date passed with no shipment and no newer delay: once."""
+        return self._announce(now, "late", "ShipDeadlineMissed", "not shipped by the promised date")
+
+    def _announce(
+        self, now: datetime, which: Literal["warned", "late"], event_type: str, reason: str
+    ) -> bool:
         watch = self.ship_watch
-        if self.status is not S.IN_PRODUCTION or watch is None or watch.late:
+        if self.status is not S.IN_PRODUCTION or watch is None or getattr(watch, which):
             return False
-        if now < watch.late_at:
+        if now < (watch.warn_at if which == "warned" else watch.late_at):
             return False
-        self.ship_watch = replace(watch, late=True)
+        if which == "warned":
+            self.ship_watch = replace(watch, warned=True)
+        else:
+            self.ship_watch = replace(watch, late=True)
         self._record(
-            "ShipDeadlineMissed",
-            "sla-watch",
-            "not shipped by the promised date",
-            now,
-            data={"ship_date": watch.ship_date.isoformat()},
+            event_type, "sla-watch", reason, now, data={"ship_date": watch.ship_date.isoformat()}
         )
         return True
 

@@ -1,0 +1,101 @@
+"""The workshop service on in-memory fakes: refunds exactly once, surcharge paths (P5, P7)."""
+
+from datetime import timedelta
+
+import pytest
+
+from atelier.domain.errors import ConflictError, ServiceUnavailableError
+from atelier.domain.order import OrderStatus
+from atelier.services.workshop import Decision, Workshop
+from tests.unit.test_payments import CALENDAR, World
+
+S = OrderStatus
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def workshop(world):
+    return Workshop(world.orders, world.gateway, world.clock, CALENDAR)
+
+
+def reviewed(world):
+    order = world.place(remarks="thinner band")
+    world.apply(world.event(order))
+    assert world.reload(order).status is S.IN_REVIEW
+    return order
+
+
+def test_P5_decline_refunds_exactly_once_even_when_the_first_commit_fails(world, monkeypatch):
+    order = reviewed(world)
+    shop = workshop(world)
+    real_save = world.orders.save
+    calls = {"n": 0}
+
+    def flaky_save(o, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ServiceUnavailableError("store busy")
+        return real_save(o, **kwargs)
+
+    monkeypatch.setattr(world.orders, "save", flaky_save)
+    with pytest.raises(ServiceUnavailableError):
+        shop.review("staff:x", order.order_id, Decision.DECLINE, note="cannot make it")
+    declined = shop.review("staff:x", order.order_id, Decision.DECLINE, note="cannot make it")
+    assert declined.status is S.CANCELLED
+    assert len(world.gateway.refunds) == 1  # the retry found the same refund by its key
+    assert declined.refunded_cents == 13900
+
+
+def test_P5_a_surcharge_request_then_accept_waives_it(world):
+    order = reviewed(world)
+    shop = workshop(world)
+    shop.review("staff:x", order.order_id, Decision.SURCHARGE, surcharge_cents=2000, note="mold")
+    with pytest.raises(ConflictError):
+        shop.review("staff:x", order.order_id, Decision.SURCHARGE, surcharge_cents=1, note="again")
+    accepted = shop.review("staff:x", order.order_id, Decision.ACCEPT)
+    assert accepted.status is S.IN_PRODUCTION
+    assert accepted.price.surcharge_cents == 0
+    assert accepted.due_entries().keys() == {"SHIP_WARNING", "SHIP_LATE"}
+
+
+def test_P5_a_surcharge_paid_late_is_refunded_and_the_order_lapses(world):
+    order = reviewed(world)
+    shop = workshop(world)
+    shop.review("staff:x", order.order_id, Decision.SURCHARGE, surcharge_cents=2000, note="mold")
+    opened = shop.accept_surcharge("cust-a", order.order_id)
+    world.clock.advance(hours=25)
+    late = world.event(opened, amount=2000, intent="pi_late", at=world.clock.now())
+    from atelier.services.payments import Outcome
+
+    assert world.apply(late) is Outcome.REFUNDED
+    from atelier.services.payments import SweepReport
+
+    report = shop.lapse_surcharges(SweepReport())
+    assert report["lapsed"] == 1
+    final = world.reload(order)
+    assert final.status is S.CANCELLED
+    assert final.refunded_cents == 13900 + 2000
+    assert final.paid_cents - final.refunded_cents == 0
+
+
+def test_P7_a_delay_moves_the_watch_and_a_new_date_is_announced_again(world):
+    order = world.place()
+    world.apply(world.event(order))
+    shop = workshop(world)
+    first = world.reload(order).ship_watch
+    delayed = shop.delay(
+        "staff:x", order.order_id, "stone late", first.ship_date + timedelta(days=7)
+    )
+    assert delayed.ship_watch.ship_date == first.ship_date + timedelta(days=7)
+    assert not delayed.ship_watch.warned and not delayed.ship_watch.late
+    assert delayed.delay.reason == "stone late"
+
+
+def test_staff_cannot_ship_an_unpaid_order(world):
+    order = world.place()
+    with pytest.raises(ConflictError):
+        workshop(world).ship("staff:x", order.order_id, "UPS", "1Z")
+    assert world.reload(order).status is S.PENDING_PAYMENT
