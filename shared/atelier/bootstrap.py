@@ -132,7 +132,7 @@ class Container:
 
     @cached_property
     def idempotency(self) -> Any:
-        """powertools' persistence layer on the idempotency table (only orders_api uses it)."""
+        """powertools' persistence layer on the idempotency table (orders_api, notifier)."""
         from atelier.adapters.idempotency import idempotency_store
 
         if not self.settings.idempotency_table_name:

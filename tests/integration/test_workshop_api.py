@@ -262,6 +262,7 @@ def test_P8_messages_both_ways_and_another_customer_sees_none(api, shop, clock):
     oid = order["order_id"]
     staff = api.staff("POST", f"/staff/orders/{oid}/messages", {"text": "Which heart size?"})
     assert staff.status == 201, staff.raw
+    clock.advance(seconds=1)
     mine = api.call("POST", f"/orders/{oid}/messages", {"text": "Small,\nplease"})
     assert mine.status == 201
     listed = api.call("GET", f"/orders/{oid}/messages").json["items"]
