@@ -62,7 +62,10 @@ class SandboxPayPage:
         action = _action(request)
         if action not in ("pay", "pay_wrong_amount"):
             return control_error(400, "BAD_REQUEST", "action must be pay or pay_wrong_amount")
-        amount = order.price.total_cents
+        due = order.amount_due()
+        # Nothing due any more (paid, expired or cancelled): a real provider's session could
+        # still be paid until it closes; the webhook then refunds it. Pay the order's total.
+        amount = due[0] if due is not None else order.price.total_cents
         if action == "pay_wrong_amount":
             amount -= WRONG_AMOUNT_DELTA_CENTS
         now = int(self._clock.now().timestamp())
@@ -134,7 +137,8 @@ def _json(body: bytes) -> Any:
 
 
 def _page(order: Any, session_id: str) -> HttpResponse:
-    total = order.price.total_cents
+    due = order.amount_due()
+    total, due_at = due if due is not None else (order.price.total_cents, order.payment_due_at)
     amount = f"${total // 100:,}.{total % 100:02d}"
     action = html.escape(PREFIX + session_id)
     body = f"""<!DOCTYPE html>
@@ -143,7 +147,7 @@ def _page(order: Any, session_id: str) -> HttpResponse:
   <h1>Sandbox checkout</h1>
   <p>Order <code>{html.escape(order.order_id)}</code>: {html.escape(order.product.name)}
      (customized)</p>
-  <p>Amount due: <strong>{amount}</strong>, by {html.escape(order.payment_due_at.isoformat())}</p>
+  <p>Amount due: <strong>{amount}</strong>, by {html.escape(due_at.isoformat())}</p>
   <form method="post" action="{action}"><input type="hidden" name="action" value="pay">
     <button type="submit">Pay {amount}</button></form>
   <form method="post" action="{action}"><input type="hidden" name="action"

@@ -405,7 +405,7 @@ class Order:
         """What a payment the provider reports means for this order; changes nothing."""
         if any(p.payment_intent == incoming.payment_intent for p in self.payments):
             return PaymentVerdict.DUPLICATE
-        due = self._amount_due()
+        due = self.amount_due()
         if due is None:
             return PaymentVerdict.NOT_PAYABLE
         amount_cents, deadline = due
@@ -418,7 +418,7 @@ class Order:
             return PaymentVerdict.WRONG_AMOUNT
         return PaymentVerdict.CONFIRM
 
-    def _amount_due(self) -> tuple[int, datetime] | None:
+    def amount_due(self) -> tuple[int, datetime] | None:
         """What is owed now and by when: the order itself, or an agreed surcharge."""
         if self.status in (S.PENDING_PAYMENT, S.EXPIRED) and not self.is_paid:
             return self.price.total_cents, self.payment_due_at
