@@ -16,7 +16,11 @@ from atelier.api import auth
 from atelier.api.openapi import documented, published_document
 from atelier.api.resolver import new_resolver
 from atelier.api.schemas import (
+    ClaimIn,
+    ClaimView,
     CreateOrderIn,
+    EvidenceIn,
+    EvidenceTicketView,
     MessageIn,
     MessagePage,
     MessageView,
@@ -27,6 +31,7 @@ from atelier.api.schemas import (
     Terms,
 )
 from atelier.bootstrap import get_container
+from atelier.clock import isoformat_z
 from atelier.domain.terms import CURRENT_TERMS
 from atelier.observability import logger, metrics, tracer
 from atelier.services import catalog, customer_orders
@@ -204,6 +209,69 @@ def decline_surcharge(order_id: OrderId) -> OrderView:
     c = get_container()
     order = c.workshop.decline_surcharge(auth.customer_id(app), order_id)
     return OrderView.of(order, c.clock.now())
+
+
+ClaimId = Annotated[str, Path(max_length=64)]
+
+
+@app.post(
+    "/orders/<order_id>/claims",
+    tags=["claims"],
+    **documented(201, ClaimView, 401, 404, 409, 422, 503),
+)
+def post_claim(order_id: OrderId, body: ClaimIn) -> Response[str]:
+    """P9/P10: a quality claim on a delivered order, within 7 working days of delivery."""
+    claim = get_container().claims.file(
+        auth.customer_id(app), order_id, body.reason, body.description
+    )
+    view = ClaimView.of(order_id, claim)
+    return Response(HTTPStatus.CREATED, content_types.APPLICATION_JSON, view.model_dump_json())
+
+
+@app.get(
+    "/orders/<order_id>/claims/<claim_id>",
+    tags=["claims"],
+    **documented(200, ClaimView, 401, 404, 422, 503),
+)
+def get_claim(order_id: OrderId, claim_id: ClaimId) -> ClaimView:
+    claim = get_container().claims.read(auth.customer_id(app), order_id, claim_id)
+    return ClaimView.of(order_id, claim)
+
+
+@app.post(
+    "/orders/<order_id>/claims/<claim_id>/evidence",
+    tags=["claims"],
+    **documented(201, EvidenceTicketView, 401, 404, 409, 422, 503),
+)
+def post_evidence(order_id: OrderId, claim_id: ClaimId, body: EvidenceIn) -> Response[str]:
+    """An upload ticket: a presigned S3 POST for one photo (JPEG, PNG, HEIC, WebP, 25 MB) or
+    video (MP4, QuickTime, 200 MB), valid 15 minutes; at most 10 files per claim."""
+    issued = get_container().claims.ticket(
+        auth.customer_id(app),
+        order_id,
+        claim_id,
+        body.filename,
+        body.content_type,
+        body.size_bytes,
+    )
+    view = EvidenceTicketView(
+        evidence_id=issued.evidence_id,
+        url=issued.ticket.url,
+        fields=issued.ticket.fields,
+        expires_at=isoformat_z(issued.ticket.expires_at),
+    )
+    return Response(HTTPStatus.CREATED, content_types.APPLICATION_JSON, view.model_dump_json())
+
+
+@app.post(
+    "/orders/<order_id>/claims/<claim_id>/submit",
+    tags=["claims"],
+    **documented(200, ClaimView, 401, 404, 409, 422, 503),
+)
+def submit_claim(order_id: OrderId, claim_id: ClaimId) -> ClaimView:
+    """With at least one verified file, before the claim deadline."""
+    claim = get_container().claims.submit(auth.customer_id(app), order_id, claim_id)
+    return ClaimView.of(order_id, claim)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,6 +1,7 @@
 """sla_watch: hourly, P7's ship-by watch — staff are warned the working day before the date an
 order must ship by (or its delay's date), and once it has passed unshipped the customer gets an
-apology and staff an alert, each once per date. Reads only the due index."""
+apology and staff an alert, each once per date; and P10's claims left unsubmitted past their
+deadline lapse. Reads only the due index."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from atelier.bootstrap import Container, get_container
 from atelier.observability import logger, metrics, publish_report, tracer
+from atelier.services.claims import lapse_unsubmitted_claims
 from atelier.services.payments import SweepReport
 
 
@@ -20,4 +22,6 @@ def lambda_handler(
     event: dict[str, Any], context: LambdaContext, container: Container | None = None
 ) -> dict[str, Any]:
     c = container or get_container()
-    return publish_report("ShipWatch", c.workshop.watch_ship_deadlines(SweepReport()))
+    report = c.workshop.watch_ship_deadlines(SweepReport())
+    lapse_unsubmitted_claims(c.orders, c.clock, report)
+    return publish_report("ShipWatch", report)

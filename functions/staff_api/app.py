@@ -16,6 +16,9 @@ from atelier.api.errors import forbidden_response
 from atelier.api.openapi import documented
 from atelier.api.resolver import new_resolver
 from atelier.api.schemas import (
+    ClaimDecisionIn,
+    ClaimPage,
+    ClaimView,
     DelayIn,
     DeliverIn,
     MessageIn,
@@ -28,6 +31,7 @@ from atelier.api.schemas import (
     StaffOrderView,
 )
 from atelier.bootstrap import get_container
+from atelier.domain.claims import ClaimStatus
 from atelier.domain.order import Order, OrderStatus
 from atelier.observability import logger, metrics, tracer
 from atelier.services.workshop import Decision
@@ -155,6 +159,43 @@ def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
     actor = auth.staff_id(app)
     message = get_container().workshop.post_message("staff", actor, order_id, body.text)
     return Response(201, content_types.APPLICATION_JSON, MessageView.of(message).model_dump_json())
+
+
+@app.get("/staff/claims", tags=STAFF, **documented(200, ClaimPage, 401, 403, 422, 503))
+def list_claims(
+    status: Annotated[ClaimStatus, Query(description="Claims in this status, oldest first.")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ClaimPage:
+    """With presigned links (5 minutes) to each verified photo or video."""
+    auth.staff_id(app)
+    claims = get_container().claims
+    page = claims.staff_list(status, limit=limit, cursor=cursor)
+    return ClaimPage(
+        items=[ClaimView.of(o.order_id, c, claims.evidence_urls(c)) for o, c in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@app.post(
+    "/staff/claims/<claim_id>/decision",
+    tags=STAFF,
+    **documented(200, ClaimView, 401, 403, 404, 409, 422, 503),
+)
+def decide_claim(claim_id: Annotated[str, Path(max_length=64)], body: ClaimDecisionIn) -> ClaimView:
+    """APPROVE (REMAKE or REPLACE: a prepaid return label, back to production with a new
+    ship_by) or REJECT with a note the customer sees."""
+    actor = auth.staff_id(app)
+    order, claim = get_container().claims.decide(
+        actor,
+        claim_id,
+        body.decision,
+        kind=body.resolution,
+        note=body.note,
+        return_carrier=body.return_carrier,
+        shipping_cost_cents=body.shipping_cost_cents,
+    )
+    return ClaimView.of(order.order_id, claim)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

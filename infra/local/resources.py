@@ -122,6 +122,17 @@ def _create_table(name: str, properties: dict[str, Any], _physical: str, client:
 
 def _create_bucket(name: str, properties: dict[str, Any], _physical: str, client: Any) -> None:
     client.create_bucket(Bucket=name)
+    versioning = (properties.get("VersioningConfiguration") or {}).get("Status")
+    if versioning:
+        client.put_bucket_versioning(
+            Bucket=name, VersioningConfiguration={"Status": str(versioning)}
+        )
+    notifications = properties.get("NotificationConfiguration") or {}
+    bridge = (notifications.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled")
+    if bridge in (True, "true"):
+        client.put_bucket_notification_configuration(
+            Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )
     rules = (properties.get("CorsConfiguration") or {}).get("CorsRules") or []
     if rules:
         keys = {

@@ -40,6 +40,7 @@ from infra.local.template import (
 from infra.local.tokens import DEFAULT_SECRET
 
 log = logging.getLogger("local_stack")
+PUMP_INTERVAL_S = 0.3
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -183,6 +184,7 @@ class LocalStack:
         self._http_thread: threading.Thread | None = None
         self._moto: Any = None
         self._resolver: Resolver | None = None
+        self._pump_stop = threading.Event()
 
     def start(self) -> None:
         self._bind_http()
@@ -199,6 +201,7 @@ class LocalStack:
         host = FunctionHost(self.model.functions, after_invoke=[streams, bus, outbox.observe])
         streams.invoker = host
         bus.invoker = host
+        self._start_pump([streams, bus])
         self.load_failures = host.warm_up()
         for logical_id, exc in self.load_failures.items():
             log.error(
@@ -243,7 +246,24 @@ class LocalStack:
         )
         self._http_thread.start()
 
+    def _start_pump(self, deliveries: list[Callable[[], None]]) -> None:
+        """Deliveries that start outside any function (an upload straight to S3's presigned
+        POST raises an S3 event; nothing invoked a function): looked for a few times a
+        second, under the same lock as every invocation."""
+
+        def pump() -> None:
+            while not self._pump_stop.wait(PUMP_INTERVAL_S):
+                try:
+                    with MOTO_LOCK:
+                        for deliver in deliveries:
+                            deliver()
+                except Exception:
+                    log.exception("background delivery failed")
+
+        threading.Thread(target=pump, name="local-stack-deliveries", daemon=True).start()
+
     def stop(self) -> None:
+        self._pump_stop.set()
         if self._http is not None:
             if self._http_thread is not None:
                 self._http.shutdown()

@@ -14,6 +14,7 @@ from atelier.ports import (
     Clock,
     EmailSender,
     EventPublisher,
+    EvidenceStore,
     OrderRepository,
     PaymentGateway,
     ProductRepository,
@@ -22,6 +23,7 @@ from atelier.ports import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from atelier.services.claims import Claims
     from atelier.services.workshop import Workshop
 
 
@@ -72,6 +74,23 @@ class Container:
         from atelier.services.workshop import Workshop
 
         return Workshop(self.orders, self.gateway, self.clock, self.calendar)
+
+    @cached_property
+    def evidence_store(self) -> EvidenceStore:
+        import boto3
+
+        from atelier.adapters.s3 import S3EvidenceStore, presigning_config
+
+        if not self.settings.evidence_bucket:
+            raise ConfigurationError("EVIDENCE_BUCKET is not set")
+        client = boto3.client("s3", config=_sdk_config().merge(presigning_config()))
+        return S3EvidenceStore(client, self.settings.evidence_bucket, self.clock)
+
+    @cached_property
+    def claims(self) -> Claims:
+        from atelier.services.claims import Claims
+
+        return Claims(self.orders, self.evidence_store, self.clock, self.calendar)
 
     @cached_property
     def calendar(self) -> WorkingCalendar:

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     # Webhook signing secrets: comma separated (several during a rotation). In AWS they live
     # in an SSM SecureString named by webhook_secret_parameter; locally, in webhook_secrets.
     event_bus_name: str = ""
+    evidence_bucket: str = ""
     webhook_secrets: str = ""
     webhook_secret_parameter: str = ""
     stripe_secret_parameter: str = ""
@@ -53,6 +54,7 @@ _ENVIRONMENT = {
     "payment_provider": "PAYMENT_PROVIDER",
     "sandbox_pay_url": "SANDBOX_PAY_URL",
     "event_bus_name": "EVENT_BUS_NAME",
+    "evidence_bucket": "EVIDENCE_BUCKET",
     "webhook_secrets": "WEBHOOK_SECRETS",
     "webhook_secret_parameter": "WEBHOOK_SECRET_PARAMETER",
     "stripe_secret_parameter": "STRIPE_SECRET_PARAMETER",

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
+from atelier.domain.claims import ClaimStatus
 from atelier.domain.events import DomainEvent
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
@@ -75,6 +76,12 @@ class OrderRepository(Protocol):
 
     def add_message(self, message: Message) -> None: ...
 
+    def find_by_claim(self, claim_id: str) -> Order | None: ...
+
+    def claims_by_status(
+        self, status: ClaimStatus, *, limit: int, cursor: str | None
+    ) -> Page[str]: ...
+
     def find_by_checkout_session(self, session_id: str) -> Order | None: ...
 
     def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
@@ -97,6 +104,30 @@ class SessionStatus:
     amount_cents: int | None = None
     currency: str | None = None  # upper case, e.g. "USD"
     paid_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+
+
+class EvidenceStore(Protocol):
+    """Where claim photos and videos live (one private, versioned bucket)."""
+
+    def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket:
+        """A presigned POST pinned to this key, type and size, valid 15 minutes at most."""
+
+    def head(self, key: str) -> tuple[int, str] | None:
+        """(size, version id) of the newest version, or None when there is none."""
+
+    def leading_bytes(self, key: str, version_id: str, count: int) -> bytes: ...
+
+    def delete_version(self, key: str, version_id: str) -> None: ...
+
+    def download_url(self, key: str, version_id: str) -> str:
+        """A presigned GET of that version, valid 5 minutes at most."""
 
 
 class EventPublisher(Protocol):

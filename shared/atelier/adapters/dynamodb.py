@@ -18,6 +18,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.catalog import CustomizationRange, Product
+from atelier.domain.claims import (
+    Claim,
+    ClaimReason,
+    ClaimStatus,
+    Evidence,
+    EvidenceStatus,
+    Resolution,
+    ReturnLabel,
+)
 from atelier.domain.customization import Customization, ReviewReason
 from atelier.domain.errors import ConflictError, DuplicateEventError, ServiceUnavailableError
 from atelier.domain.events import DomainEvent
@@ -293,6 +302,7 @@ def order_to_item(order: Order) -> dict[str, Any]:
             "late": order.ship_watch.late,
         },
         "claim_deadline": _iso(order.claim_deadline),
+        "claims": [_claim_values(c) for c in order.claims],
         "terms_version": order.terms_version,
         "created_at": created,
         "payment_due_at": isoformat_z(order.payment_due_at),
@@ -379,6 +389,7 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
         reminder_at=parse_iso(v["reminder_at"]) if v.get("reminder_at") else None,
         ship_watch=_ship_watch(v.get("ship_watch")),
         claim_deadline=parse_iso(v["claim_deadline"]) if v.get("claim_deadline") else None,
+        claims=tuple(_claim(c) for c in v.get("claims", [])),
         terms_version=v["terms_version"],
         created_at=parse_iso(v["created_at"]),
         payment_due_at=parse_iso(v["payment_due_at"]),
@@ -414,6 +425,54 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
     )
     order.mark_persisted()
     return order
+
+
+def _claim_values(claim: Claim) -> dict[str, Any]:
+    resolution = claim.resolution
+    label = resolution.return_label if resolution else None
+    return {
+        "claim_id": claim.claim_id,
+        "status": str(claim.status),
+        "reason": str(claim.reason),
+        "description": claim.description,
+        "created_at": isoformat_z(claim.created_at),
+        "claim_deadline": isoformat_z(claim.claim_deadline),
+        "evidence": [_drop_none(vars(e) | {"status": str(e.status)}) for e in claim.evidence],
+        "resolution": None
+        if resolution is None
+        else _drop_none(
+            {
+                "decision": resolution.decision,
+                "kind": resolution.kind,
+                "note": resolution.note,
+                "return_label": None if label is None else vars(label),
+            }
+        ),
+    }
+
+
+def _claim(values: Mapping[str, Any]) -> Claim:
+    resolution = values.get("resolution")
+    label = (resolution or {}).get("return_label")
+    return Claim(
+        claim_id=values["claim_id"],
+        status=ClaimStatus(values["status"]),
+        reason=ClaimReason(values["reason"]),
+        description=values["description"],
+        created_at=parse_iso(values["created_at"]),
+        claim_deadline=parse_iso(values["claim_deadline"]),
+        evidence=tuple(
+            Evidence(**{**e, "status": EvidenceStatus(e["status"])}) for e in values["evidence"]
+        ),
+        resolution=None
+        if resolution is None
+        else Resolution(
+            resolution["decision"],
+            resolution.get("kind"),
+            resolution.get("note"),
+            None if label is None else ReturnLabel(**label),
+        ),
+    )
 
 
 def _ship_watch(values: Mapping[str, Any] | None) -> ShipWatch | None:
@@ -529,6 +588,10 @@ class DynamoOrderRepository:
         session = order.checkout.session_id if order.checkout else None
         if session is not None and session != order.persisted.checkout_session:
             writes.append(self._pointer(f"CHECKOUT#{session}", "CHECKOUT", order.order_id))
+        before = dict(order.persisted.claims)
+        for claim in order.claims:
+            if before.get(claim.claim_id) != claim.status:
+                writes.append(self._claim_pointer(order.order_id, claim))
         if event_id is not None:
             ledger = self._pointer(f"WEBHOOK#{event_id}", "WEBHOOK", order.order_id)
             ledger["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -668,6 +731,52 @@ class DynamoOrderRepository:
             if "LastEvaluatedKey" not in answer:
                 return
             args["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def _claim_pointer(self, order_id: str, claim: Claim) -> dict[str, Any]:
+        """Finds the claim's order by claim id, and lists claims by status for staff."""
+        put = self._pointer(f"CLAIM#{claim.claim_id}", "CLAIM", order_id)
+        put["Put"]["Item"].update(
+            to_item(
+                {
+                    "claim_id": claim.claim_id,
+                    "gsi2pk": f"CLAIMS#{claim.status}",
+                    "gsi2sk": f"{isoformat_z(claim.created_at)}#{claim.claim_id}",
+                }
+            )
+        )
+        return put
+
+    def find_by_claim(self, claim_id: str) -> Order | None:
+        return self._by_pointer(f"CLAIM#{claim_id}", "CLAIM")
+
+    def claims_by_status(self, status: ClaimStatus, *, limit: int, cursor: str | None) -> Page[str]:
+        """Claim ids in one status, oldest first (their orders are read one by one)."""
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "ByStatus",
+            "KeyConditionExpression": "gsi2pk = :p",
+            "ExpressionAttributeValues": to_item({":p": f"CLAIMS#{status}"}),
+            "Limit": limit,
+        }
+        if cursor:
+            position = decode_cursor(cursor, ("s", "c"))
+            args["ExclusiveStartKey"] = to_item(
+                {
+                    "gsi2pk": f"CLAIMS#{status}",
+                    "gsi2sk": position["s"],
+                    "pk": f"CLAIM#{position['c']}",
+                    "sk": "CLAIM",
+                }
+            )
+        with translated_errors("list_claims"):
+            answer = self._client.query(**args)
+        ids = [from_item(item)["claim_id"] for item in answer["Items"]]
+        last = answer.get("LastEvaluatedKey")
+        next_cursor = None
+        if last is not None and ids:
+            values = from_item(last)
+            next_cursor = encode_cursor({"s": values["gsi2sk"], "c": ids[-1]})
+        return Page(ids, next_cursor)
 
     def _pointer(self, pk: str, sk: str, order_id: str) -> dict[str, Any]:
         item = {"pk": pk, "sk": sk, "type": "POINTER", "order_id": order_id}

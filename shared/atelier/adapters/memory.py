@@ -13,6 +13,7 @@ from datetime import datetime
 from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.clock import isoformat_z
 from atelier.domain.catalog import Product
+from atelier.domain.claims import ClaimStatus
 from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
@@ -152,6 +153,30 @@ class InMemoryOrderRepository:
 
     def add_message(self, message: Message) -> None:
         self.messages.setdefault(message.order_id, []).append(message)
+
+    def find_by_claim(self, claim_id: str) -> Order | None:
+        order_id = next(
+            (
+                o.order_id
+                for o in self._orders.values()
+                if any(c.claim_id == claim_id for c in o.claims)
+            ),
+            None,
+        )
+        return self.get(order_id) if order_id else None
+
+    def claims_by_status(self, status: ClaimStatus, *, limit: int, cursor: str | None) -> Page[str]:
+        claims = sorted(
+            (c.created_at, c.claim_id)
+            for o in self._orders.values()
+            for c in o.claims
+            if c.status is status
+        )
+        ids = [claim_id for _, claim_id in claims]
+        start = ids.index(cursor) + 1 if cursor in ids else 0
+        chunk = ids[start : start + limit]
+        more = start + limit < len(ids)
+        return Page(chunk, chunk[-1] if more and chunk else None)
 
     def find_by_checkout_session(self, session_id: str) -> Order | None:
         order_id = self.checkout_pointers.get(session_id)

@@ -1,0 +1,199 @@
+"""Quality claims (P9, P10): filing, evidence uploads and their check, submission, lapsing,
+and the shop's decision."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.claims import Claim, ClaimStatus, Evidence, ReturnLabel
+from atelier.domain.errors import NotFoundError
+from atelier.domain.evidence import LEADING_BYTES, check_declared, max_bytes_for, verify
+from atelier.domain.ids import new_ulid
+from atelier.domain.order import Order
+from atelier.observability import logger
+from atelier.ports import Clock, EvidenceStore, OrderRepository, Page, UploadTicket
+from atelier.services.customer_orders import get_customer_order
+from atelier.services.payments import SweepReport, for_each_due
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    evidence_id: str
+    ticket: UploadTicket
+
+
+@dataclass(frozen=True)
+class Claims:
+    orders: OrderRepository
+    store: EvidenceStore
+    clock: Clock
+    calendar: WorkingCalendar
+
+    # ---------------------------------------------------------------- customer
+
+    def file(self, customer_id: str, order_id: str, reason: str, description: str) -> Claim:
+        order = get_customer_order(self.orders, customer_id, order_id)
+        now = self.clock.now()
+        claim = order.file_claim("clm_" + new_ulid(now), reason, description, "customer", now)
+        self.orders.save(order)
+        logger.info("claim filed", order_id=order_id, claim_id=claim.claim_id)
+        return claim
+
+    def read(self, customer_id: str, order_id: str, claim_id: str) -> Claim:
+        return get_customer_order(self.orders, customer_id, order_id).claim(claim_id)
+
+    def ticket(
+        self,
+        customer_id: str,
+        order_id: str,
+        claim_id: str,
+        label: str,
+        content_type: str,
+        size_bytes: int,
+    ) -> IssuedTicket:
+        """A presigned POST for one file; the key is the server's, the file name only a label."""
+        order = get_customer_order(self.orders, customer_id, order_id)
+        check_declared(content_type, size_bytes)
+        now = self.clock.now()
+        evidence_id = "evd_" + new_ulid(now)
+        key = evidence_key(claim_id, evidence_id)
+        order.add_evidence(
+            claim_id, Evidence(evidence_id, key, label, content_type, size_bytes), now
+        )
+        ticket = self.store.upload_ticket(
+            key, content_type, min(size_bytes, max_bytes_for(content_type))
+        )
+        self.orders.save(order)
+        return IssuedTicket(evidence_id, ticket)
+
+    def submit(self, customer_id: str, order_id: str, claim_id: str) -> Claim:
+        order = get_customer_order(self.orders, customer_id, order_id)
+        order.submit_claim(claim_id, "customer", self.clock.now())
+        self.orders.save(order)
+        return order.claim(claim_id)
+
+    # ---------------------------------------------------------------- the upload check
+
+    def check_upload(self, key: str) -> str:
+        """An object arrived under claims/: verify it against its ticket with a HEAD and one
+        ranged GET of its first bytes (never the whole file). Unknown keys and bad files are
+        deleted. A re-delivered event changes nothing."""
+        parsed = parse_evidence_key(key)
+        head = self.store.head(key)
+        if head is None:
+            return "gone"
+        size, version_id = head
+        order = self.orders.find_by_claim(parsed[0]) if parsed else None
+        evidence = None
+        if order is not None and parsed is not None:
+            claim = next((c for c in order.claims if c.claim_id == parsed[0]), None)
+            evidence = claim.evidence_by_id(parsed[1]) if claim else None
+        if order is None or evidence is None or parsed is None:
+            self.store.delete_version(key, version_id)
+            logger.warning("upload under no ticket deleted", key_prefix="claims/")
+            return "unknown"
+        if evidence.status.value == "VERIFIED":
+            if evidence.version_id != version_id:
+                # A second upload to a used ticket never replaces verified bytes.
+                self.store.delete_version(key, version_id)
+            return "already_verified"
+        leading = self.store.leading_bytes(key, version_id, LEADING_BYTES) if size else b""
+        problem = verify(evidence.content_type, evidence.size_bytes, size, leading)
+        if problem is not None:
+            self.store.delete_version(key, version_id)
+        changed = order.settle_evidence(
+            parsed[0], parsed[1], version_id=version_id, rejection=problem
+        )
+        if changed:
+            self.orders.save(order)
+        logger.info(
+            "evidence checked",
+            order_id=order.order_id,
+            claim_id=parsed[0],
+            evidence_id=parsed[1],
+            verified=problem is None,
+        )
+        return "verified" if problem is None else "rejected"
+
+    # ---------------------------------------------------------------- staff
+
+    def staff_list(
+        self, status: ClaimStatus, *, limit: int, cursor: str | None
+    ) -> Page[tuple[Order, Claim]]:
+        page = self.orders.claims_by_status(status, limit=limit, cursor=cursor)
+        found = []
+        for claim_id in page.items:
+            order = self.orders.find_by_claim(claim_id)
+            if order is not None:
+                found.append((order, order.claim(claim_id)))
+        return Page(found, page.next_cursor)
+
+    def staff_read(self, claim_id: str) -> tuple[Order, Claim]:
+        order = self.orders.find_by_claim(claim_id)
+        if order is None:
+            raise NotFoundError(f"There is no claim {claim_id!r}.")
+        return order, order.claim(claim_id)
+
+    def evidence_urls(self, claim: Claim) -> dict[str, str]:
+        """Presigned GETs (5 minutes) of each verified file's checked version."""
+        return {
+            e.evidence_id: self.store.download_url(e.key, e.version_id)
+            for e in claim.verified
+            if e.version_id
+        }
+
+    def decide(
+        self,
+        actor: str,
+        claim_id: str,
+        decision: str,
+        *,
+        kind: str | None = None,
+        note: str | None = None,
+        return_carrier: str = "USPS",
+        shipping_cost_cents: int = 0,
+    ) -> tuple[Order, Claim]:
+        order, _ = self.staff_read(claim_id)
+        now = self.clock.now()
+        if decision == "APPROVE":
+            label = ReturnLabel(
+                return_carrier, "RL-" + secrets.token_hex(6).upper(), shipping_cost_cents
+            )
+            order.approve_claim(claim_id, actor, kind or "REMAKE", label, now, self.calendar)
+        else:
+            order.reject_claim(claim_id, actor, note or "", now)
+        self.orders.save(order)
+        logger.info("claim decided", claim_id=claim_id, decision=decision)
+        return order, order.claim(claim_id)
+
+
+def evidence_key(claim_id: str, evidence_id: str) -> str:
+    return f"claims/{claim_id}/{evidence_id}"
+
+
+def parse_evidence_key(key: str) -> tuple[str, str] | None:
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "claims" or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def lapse_unsubmitted_claims(
+    orders: OrderRepository, clock: Clock, report: SweepReport
+) -> SweepReport:
+    """P10: a claim not submitted by its deadline lapses (needs no evidence store)."""
+    now = clock.now()
+    for_each_due(orders, "CLAIM", now, report, partial(_lapse_one, orders=orders, now=now))
+    return report
+
+
+def _lapse_one(order_id: str, *, orders: OrderRepository, now: datetime) -> str:
+    order = orders.get(order_id)
+    if order is None or not order.lapse_claims(now):
+        return "skipped"
+    orders.save(order)
+    return "lapsed"

@@ -1,0 +1,258 @@
+"""Quality claims through the emulated API Gateway against moto (P9, P10)."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+
+from atelier.domain.webhook_signature import sign_payload
+from infra.local.runtime import FunctionHost
+from tests.factories import order_body, ring, stripe_session_event
+from tests.integration.conftest import WEBHOOK_SECRET, invoke_schedule
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "evidence"
+
+
+@pytest.fixture
+def delivered(api, container, clock):
+    """A ring paid, shipped and delivered on Friday 2026-12-04 at noon, New York time."""
+    container.products.save(ring())
+    order = api.call("POST", "/orders", order_body()).json
+    oid = order["order_id"]
+    now = int(clock.now().timestamp())
+    raw = json.dumps(stripe_session_event(order, created=now, event_id=f"evt_{oid}")).encode()
+    api.call(
+        "POST",
+        "/webhooks/payments",
+        raw=raw,
+        as_user=None,
+        headers={"Stripe-Signature": sign_payload(raw, WEBHOOK_SECRET, now)},
+    )
+    api.staff("POST", f"/staff/orders/{oid}/ship", {"carrier": "UPS", "tracking_number": "1Z1"})
+    clock.set(datetime(2026, 12, 4, 17, 0, tzinfo=UTC))
+    reply = api.staff(
+        "POST", f"/staff/orders/{oid}/deliver", {"delivered_at": "2026-12-04T17:00:00Z"}
+    )
+    assert reply.status == 200, reply.raw
+    return reply.json
+
+
+def file_claim(api, order, reason="DAMAGED", user="cust-a"):
+    return api.call(
+        "POST",
+        f"/orders/{order['order_id']}/claims",
+        {"reason": reason, "description": "The stone fell out."},
+        as_user=user,
+    )
+
+
+@pytest.mark.parametrize("reason", ["DAMAGED", "DEFECTIVE", "NOT_AS_SPECIFIED"])
+def test_P9_each_quality_reason_is_accepted(api, delivered, reason):
+    reply = file_claim(api, delivered, reason)
+    assert reply.status == 201, reply.raw
+    assert reply.json["status"] == "AWAITING_EVIDENCE"
+    assert reply.json["reason"] == reason
+
+
+@pytest.mark.parametrize("reason", ["CHANGED_MIND", "WRONG_SIZE_ORDERED", "NO_LONGER_NEEDED"])
+def test_P9_other_reasons_are_refused_with_the_policy(api, delivered, reason):
+    reply = file_claim(api, delivered, reason)
+    assert reply.status == 422
+    error = reply.json["error"]
+    assert error["code"] == "CLAIM_REASON_NOT_COVERED"
+    assert "not returned or exchanged" in error["message"]
+
+
+def test_P10_the_deadline_is_7_working_days_after_delivery_across_a_weekend(api, delivered):
+    # Delivered Friday Dec 4: Mon 7 .. Tue 15 are the 7 working days (no holiday in between).
+    assert delivered["claim_deadline"] == "2026-12-16T04:59:59Z"  # Tue Dec 15 23:59:59 EST
+
+
+def test_P10_the_deadlines_last_second_is_accepted_and_the_next_refused(api, delivered, clock):
+    clock.set(datetime(2026, 12, 16, 4, 59, 59, tzinfo=UTC))
+    assert file_claim(api, delivered).status == 201
+    other = delivered  # the same order: one open claim at a time is the next rule
+    assert file_claim(api, other).status == 409
+
+
+def test_P10_a_claim_after_the_deadline_states_the_deadline(api, delivered, clock):
+    clock.set(datetime(2026, 12, 16, 5, 0, 0, tzinfo=UTC))
+    reply = file_claim(api, delivered)
+    assert reply.status == 422
+    assert reply.json["error"]["code"] == "CLAIM_WINDOW_CLOSED"
+    assert "2026-12-16T04:59:59" in reply.json["error"]["message"]
+
+
+def test_another_customer_can_neither_read_nor_upload_to_a_claim(api, delivered):
+    claim = file_claim(api, delivered).json
+    base = f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}"
+    assert api.call("GET", base, as_user="cust-b").status == 404
+    ticket = api.call(
+        "POST",
+        f"{base}/evidence",
+        {"filename": "a.jpg", "content_type": "image/jpeg", "size_bytes": 100},
+        as_user="cust-b",
+    )
+    assert ticket.status == 404
+
+
+def ticket(api, order, claim, path="photo.jpg", content_type="image/jpeg", size=None):
+    data = (FIXTURES / path).read_bytes() if (FIXTURES / path).exists() else b""
+    reply = api.call(
+        "POST",
+        f"/orders/{order['order_id']}/claims/{claim['claim_id']}/evidence",
+        {"filename": path, "content_type": content_type, "size_bytes": size or len(data) or 1},
+    )
+    return reply, data
+
+
+def upload_and_check(stack, container, key, data):
+    """Put the object as the presigned POST would, then deliver S3's EventBridge event."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.put_object(Bucket=container.settings.evidence_bucket, Key=key, Body=data)
+    event = {
+        "version": "0",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "detail": {
+            "bucket": {"name": container.settings.evidence_bucket},
+            "object": {"key": key.replace("/", "%2F"), "size": len(data)},
+        },
+    }
+    function = stack.functions["EvidenceUploadFunction"]
+    return FunctionHost(stack.functions).invoke(function, event)["outcome"]
+
+
+def test_P10_ticket_policy_pins_key_type_and_size_and_expires_within_15_minutes(
+    api, delivered, clock
+):
+    claim = file_claim(api, delivered).json
+    reply, _ = ticket(api, delivered, claim, size=5000)
+    assert reply.status == 201, reply.raw
+    issued = reply.json
+    fields = issued["fields"]
+    key = f"claims/{claim['claim_id']}/{issued['evidence_id']}"
+    assert fields["key"] == key
+    assert fields["Content-Type"] == "image/jpeg"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    conditions = policy["conditions"]
+    assert {"key": key} in conditions or ["eq", "$key", key] in conditions
+    assert {"Content-Type": "image/jpeg"} in conditions or [
+        "eq",
+        "$Content-Type",
+        "image/jpeg",
+    ] in conditions
+    assert ["content-length-range", 1, 5000] in conditions
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert expiration - datetime.now(UTC) <= timedelta(minutes=15, seconds=5)
+
+
+@pytest.mark.parametrize(
+    "content_type, size, code",
+    [
+        ("application/pdf", 100, "EVIDENCE_TYPE_NOT_ALLOWED"),
+        ("image/jpeg", 26 * 1024 * 1024, "EVIDENCE_TOO_LARGE"),
+        ("video/mp4", 201 * 1024 * 1024, "EVIDENCE_TOO_LARGE"),
+    ],
+)
+def test_P10_types_and_sizes_outside_the_policy_get_no_ticket(
+    api, delivered, content_type, size, code
+):
+    claim = file_claim(api, delivered).json
+    reply = api.call(
+        "POST",
+        f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}/evidence",
+        {"filename": "x", "content_type": content_type, "size_bytes": size},
+    )
+    assert reply.status == 422
+    assert reply.json["error"]["code"] == code
+
+
+def test_P10_full_claim_verified_submitted_approved_reshipped_resolved(
+    api, delivered, stack, container, clock
+):
+    claim = file_claim(api, delivered).json
+    jpeg = (FIXTURES / "photo.jpg").read_bytes()
+    reply, _ = ticket(api, delivered, claim, size=len(jpeg))
+    key = f"claims/{claim['claim_id']}/{reply.json['evidence_id']}"
+    assert upload_and_check(stack, container, key, jpeg) == "verified"
+    assert upload_and_check(stack, container, key, b"not a jpeg") == "already_verified"
+    base = f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}"
+    read = api.call("GET", base).json
+    assert [e["status"] for e in read["evidence"]] == ["VERIFIED"]
+    submitted = api.call("POST", f"{base}/submit")
+    assert submitted.status == 200 and submitted.json["status"] == "SUBMITTED"
+
+    queue = api.staff("GET", "/staff/claims?status=SUBMITTED").json["items"]
+    assert [c["claim_id"] for c in queue] == [claim["claim_id"]]
+    assert queue[0]["evidence"][0]["download_url"].startswith("http")
+    decided = api.staff(
+        "POST",
+        f"/staff/claims/{claim['claim_id']}/decision",
+        {"decision": "APPROVE", "resolution": "REMAKE", "shipping_cost_cents": 1800},
+    )
+    assert decided.status == 200, decided.raw
+    assert decided.json["status"] == "APPROVED"
+    assert decided.json["resolution"]["return_label"]["cost_cents"] == 1800
+    order = api.call("GET", f"/orders/{delivered['order_id']}").json
+    assert order["status"] == "IN_PRODUCTION"
+    assert order["ship_by"] == "2026-12-11"  # 5 working days from the approval (Fri Dec 4)
+    api.staff(
+        "POST",
+        f"/staff/orders/{delivered['order_id']}/ship",
+        {"carrier": "UPS", "tracking_number": "1Z2"},
+    )
+    assert api.call("GET", base).json["status"] == "RESOLVED"
+
+
+@pytest.mark.parametrize(
+    "path, declared, reason_part",
+    [
+        ("photo.png", "video/mp4", "MP4"),
+        ("not-a-photo.jpg", "image/jpeg", "JPEG"),
+    ],
+)
+def test_P10_bad_uploads_are_rejected_and_deleted(
+    api, delivered, stack, container, path, declared, reason_part
+):
+    claim = file_claim(api, delivered).json
+    data = (FIXTURES / path).read_bytes()
+    reply, _ = ticket(api, delivered, claim, path=path, content_type=declared, size=len(data))
+    assert reply.status == 201, reply.raw
+    key = f"claims/{claim['claim_id']}/{reply.json['evidence_id']}"
+    assert upload_and_check(stack, container, key, data) == "rejected"
+    evidence = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}").json[
+        "evidence"
+    ][0]
+    assert evidence["status"] == "REJECTED"
+    assert reason_part in evidence["rejection_reason"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    versions = s3.list_object_versions(Bucket=container.settings.evidence_bucket, Prefix=key)
+    assert not versions.get("Versions")
+
+
+def test_P10_a_key_no_claim_issued_is_deleted(api, delivered, stack, container):
+    key = "claims/clm_NOPE/evd_NOPE"
+    assert upload_and_check(stack, container, key, b"\xff\xd8\xff\xe0junk") == "unknown"
+    s3 = boto3.client("s3", region_name="us-east-1")
+    assert not s3.list_object_versions(Bucket=container.settings.evidence_bucket, Prefix=key).get(
+        "Versions"
+    )
+
+
+def test_P10_an_unsubmitted_claim_lapses_after_the_deadline(api, delivered, stack, clock):
+    claim = file_claim(api, delivered).json
+    clock.set(datetime(2026, 12, 16, 5, 0, 1, tzinfo=UTC))
+    assert invoke_schedule(stack, "sla_watch")["lapsed"] == 1
+    read = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}").json
+    assert read["status"] == "LAPSED"
+
+
+def test_P10_a_claim_cannot_be_submitted_without_verified_evidence(api, delivered):
+    claim = file_claim(api, delivered).json
+    reply = api.call("POST", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}/submit")
+    assert reply.status == 409
+    assert reply.json["error"]["code"] == "NO_VERIFIED_EVIDENCE"
