@@ -208,19 +208,25 @@ def test_P10_full_claim_verified_submitted_approved_reshipped_resolved(
     assert api.call("GET", base).json["status"] == "RESOLVED"
 
 
+JPEG = (FIXTURES / "photo.jpg").read_bytes()
+
+
 @pytest.mark.parametrize(
-    "path, declared, reason_part",
+    "data, declared, declared_size, reason_part",
     [
-        ("photo.png", "video/mp4", "MP4"),
-        ("not-a-photo.jpg", "image/jpeg", "JPEG"),
+        ((FIXTURES / "photo.png").read_bytes(), "video/mp4", None, "MP4"),
+        ((FIXTURES / "not-a-photo.jpg").read_bytes(), "image/jpeg", None, "JPEG"),
+        (b"", "image/jpeg", 100, "empty"),
+        (JPEG + b"\0" * 100, "image/jpeg", len(JPEG), "larger"),
     ],
+    ids=["png declared as mp4", "text named jpg", "zero bytes", "larger than declared"],
 )
 def test_P10_bad_uploads_are_rejected_and_deleted(
-    api, delivered, stack, container, path, declared, reason_part
+    api, delivered, stack, container, data, declared, declared_size, reason_part
 ):
     claim = file_claim(api, delivered).json
-    data = (FIXTURES / path).read_bytes()
-    reply, _ = ticket(api, delivered, claim, path=path, content_type=declared, size=len(data))
+    size = declared_size or len(data)
+    reply, _ = ticket(api, delivered, claim, path="upload", content_type=declared, size=size)
     assert reply.status == 201, reply.raw
     key = f"claims/{claim['claim_id']}/{reply.json['evidence_id']}"
     assert upload_and_check(stack, container, key, data) == "rejected"
