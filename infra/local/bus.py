@@ -21,17 +21,14 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from infra.local.delivery import Delivery
 from infra.local.template import BusRule, FunctionSpec
 
 log = logging.getLogger("local_stack")
 
 _TARGET_ID = "local-delivery"
-
-
-class Invoker(Protocol):
-    def invoke(self, function: FunctionSpec, event: dict[str, Any]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -45,8 +42,9 @@ def rule_name(function: FunctionSpec, rule: BusRule) -> str:
     return re.sub(r"[^.\-_A-Za-z0-9]", "-", f"local-{function.name}-{rule.event_name}")[:64]
 
 
-class BusDelivery:
+class BusDelivery(Delivery):
     def __init__(self, functions: Mapping[str, FunctionSpec], events: Any, sqs: Any) -> None:
+        super().__init__()
         self._sqs = sqs
         self._targets: list[_Target] = []
         for function in functions.values():
@@ -71,22 +69,10 @@ class BusDelivery:
                     Targets=[{"Id": _TARGET_ID, "Arn": queue_arn}],
                 )
             self._targets.append(_Target(function, queue_url))
-        self._busy = False
-        self.invoker: Invoker | None = None
 
     @property
     def rule_count(self) -> int:
         return sum(len(target.function.rules) for target in self._targets)
-
-    def __call__(self) -> None:
-        if self._busy or self.invoker is None:
-            return  # a delivery's own invocation: the outer loop picks up what it published
-        self._busy = True
-        try:
-            while self._deliver_once():
-                pass
-        finally:
-            self._busy = False
 
     def _deliver_once(self) -> bool:
         delivered = False

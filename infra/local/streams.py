@@ -8,8 +8,9 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from infra.local.delivery import Delivery
 from infra.local.template import FunctionSpec, StreamSubscription
 
 log = logging.getLogger("local_stack")
@@ -71,10 +72,6 @@ class StreamReader:
         return dict(converted)
 
 
-class Invoker(Protocol):
-    def invoke(self, function: FunctionSpec, event: dict[str, Any]) -> Any: ...
-
-
 @dataclass
 class _Subscription:
     function: FunctionSpec
@@ -82,7 +79,7 @@ class _Subscription:
     reader: StreamReader
 
 
-class StreamDelivery:
+class StreamDelivery(Delivery):
     """After every invocation, hands the new stream records to the functions that subscribe,
     in batches, retrying a batch from its first reported failure as Lambda does (up to the
     subscription's MaximumRetryAttempts, then the records are dropped with an error line, where
@@ -96,6 +93,7 @@ class StreamDelivery:
         streams: Any,
         region: str,
     ) -> None:
+        super().__init__()
         self._subscriptions: list[_Subscription] = []
         for function in functions.values():
             for stream in function.streams:
@@ -107,18 +105,6 @@ class StreamDelivery:
                 reader = StreamReader(streams, arn, region)
                 reader.read()  # start after what exists now (seeding), like LATEST
                 self._subscriptions.append(_Subscription(function, stream, reader))
-        self._busy = False
-        self.invoker: Invoker | None = None
-
-    def __call__(self) -> None:
-        if self._busy or self.invoker is None:
-            return  # a delivery's own invocation: the outer loop picks up what it wrote
-        self._busy = True
-        try:
-            while self._deliver_once():
-                pass
-        finally:
-            self._busy = False
 
     def _deliver_once(self) -> bool:
         delivered = False
