@@ -21,6 +21,9 @@ from atelier.api.schemas import (
     ClaimView,
     DelayIn,
     DeliverIn,
+    DesignPage,
+    DesignView,
+    ErasureView,
     MessageIn,
     MessageView,
     ReviewIn,
@@ -34,6 +37,7 @@ from atelier.bootstrap import get_container
 from atelier.domain.claims import ClaimStatus
 from atelier.domain.order import Order, OrderStatus
 from atelier.observability import logger, metrics, tracer
+from atelier.services import privacy
 from atelier.services.workshop import Decision
 
 app = new_resolver()
@@ -196,6 +200,44 @@ def decide_claim(claim_id: Annotated[str, Path(max_length=64)], body: ClaimDecis
         shipping_cost_cents=body.shipping_cost_cents,
     )
     return ClaimView.of(order.order_id, claim)
+
+
+@app.get("/staff/designs", tags=STAFF, **documented(200, DesignPage, 401, 403, 422, 503))
+def list_designs(
+    status: Annotated[OrderStatus, Query()] = OrderStatus.DELIVERED,
+    product_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> DesignPage:
+    """P6: agreed designs for internal reference and promotion, without personal data."""
+    auth.staff_id(app)
+    page = privacy.export_designs(
+        get_container().orders, status, product_id=product_id, limit=limit, cursor=cursor
+    )
+    return DesignPage(
+        items=[
+            DesignView(**{**vars(d), "evidence_keys": list(d.evidence_keys)}) for d in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+@app.post(
+    "/staff/customers/<customer_id>/erase",
+    tags=STAFF,
+    **documented(200, ErasureView, 401, 403, 422, 503),
+)
+def erase_customer(customer_id: Annotated[str, Path(max_length=128)]) -> ErasureView:
+    """P6: anonymize the customer's personal data in their finished orders (past the claim
+    window, or never paid); amounts and history stay for the books."""
+    actor = auth.staff_id(app)
+    c = get_container()
+    report = privacy.erase_customer(c.orders, c.clock, actor, customer_id)
+    return ErasureView(
+        erased_order_ids=report.erased,
+        already_erased=report.already_erased,
+        still_active_order_ids=report.still_active,
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -76,6 +76,9 @@ class OrderRepository(Protocol):
 
     def add_message(self, message: Message) -> None: ...
 
+    def redact_messages(self, order_id: str) -> None:
+        """Replace the text of the order's consultation messages (P6 erasure)."""
+
     def find_by_claim(self, claim_id: str) -> Order | None: ...
 
     def claims_by_status(

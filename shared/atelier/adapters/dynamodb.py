@@ -32,6 +32,7 @@ from atelier.domain.errors import ConflictError, DuplicateEventError, ServiceUna
 from atelier.domain.events import DomainEvent
 from atelier.domain.messages import Message
 from atelier.domain.order import (
+    ERASED,
     Address,
     Checkout,
     Contact,
@@ -701,6 +702,29 @@ class DynamoOrderRepository:
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+    def redact_messages(self, order_id: str) -> None:
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
+            "ExpressionAttributeValues": to_item({":pk": f"ORDER#{order_id}", ":m": "MSG#"}),
+            "ProjectionExpression": "pk, sk",
+        }
+        while True:
+            with translated_errors("find_messages"):
+                answer = self._client.query(**args)
+            for key in answer["Items"]:
+                with translated_errors("redact_message"):
+                    self._client.update_item(
+                        TableName=self._table,
+                        Key=key,
+                        UpdateExpression="SET #t = :erased",
+                        ExpressionAttributeNames={"#t": "text"},
+                        ExpressionAttributeValues=to_item({":erased": ERASED}),
+                    )
+            if "LastEvaluatedKey" not in answer:
+                return
+            args["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def find_by_checkout_session(self, session_id: str) -> Order | None:
         return self._by_pointer(f"CHECKOUT#{session_id}", "CHECKOUT")

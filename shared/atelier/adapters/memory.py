@@ -7,6 +7,7 @@ entries committed with the order, opaque cursors) so a service tested here behav
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -153,6 +154,11 @@ class InMemoryOrderRepository:
 
     def add_message(self, message: Message) -> None:
         self.messages.setdefault(message.order_id, []).append(message)
+
+    def redact_messages(self, order_id: str) -> None:
+        self.messages[order_id] = [
+            dataclasses.replace(m, text="[erased]") for m in self.messages.get(order_id, [])
+        ]
 
     def find_by_claim(self, claim_id: str) -> Order | None:
         order_id = next(

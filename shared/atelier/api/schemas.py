@@ -560,3 +560,31 @@ class ClaimDecisionIn(_In):
         if self.decision == "REJECT" and self.note is None:
             raise ValueError("REJECT needs a note for the customer")
         return self
+
+
+# ---------------------------------------------------------------------------- privacy (P6)
+
+
+class DesignView(BaseModel):
+    """A design for reuse: no personal data (no name, contact, address, remarks or engraving)."""
+
+    design_id: str
+    product_id: str
+    product_name: str
+    style: str | None
+    color: str | None
+    expression: str | None = Field(description="Only a chosen option (e.g. a face), never text.")
+    evidence_keys: list[str]
+
+
+class DesignPage(BaseModel):
+    items: list[DesignView]
+    next_cursor: str | None
+
+
+class ErasureView(BaseModel):
+    erased_order_ids: list[str]
+    already_erased: int
+    still_active_order_ids: list[str] = Field(
+        description="Open, or inside their claim window: their data is still needed."
+    )

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.catalog import CustomizationRange, Product
+from atelier.domain.catalog import CustomizationRange, ExpressionOptions, Product
 from atelier.domain.claims import (
     MAX_EVIDENCE_FILES,
     Claim,
@@ -26,6 +26,8 @@ from atelier.domain.ids import new_event_id
 from atelier.domain.pricing import Price
 
 PAYMENT_WINDOW = timedelta(hours=24)
+ERASED = "[erased]"
+ERASED_EMAIL = "erased@invalid"
 SURCHARGE_WINDOW = timedelta(hours=24)
 # Staff are warned at the start of the working day before the ship-by date.
 SHIP_WARNING_TIME = time(9, 0)
@@ -1035,6 +1037,45 @@ class Order:
         self.claims = tuple(
             replace(c, **changes) if c.claim_id == claim_id else c for c in self.claims
         )
+
+    # ------------------------------------------------------------------ personal data (P6)
+
+    def erasable(self, now: datetime) -> bool:
+        """Finished for good: delivered with its claim window closed and no open claim, or
+        ended unpaid or cancelled. Amounts and history stay for the books."""
+        if self.status is S.DELIVERED:
+            closed = self.claim_deadline is not None and now > self.claim_deadline
+            return closed and not any(c.is_open for c in self.claims)
+        return self.effective_status(now) in (S.EXPIRED, S.CANCELLED)
+
+    @property
+    def erased(self) -> bool:
+        return self.contact.email == ERASED_EMAIL
+
+    def erase_personal_data(self, actor: str, now: datetime) -> bool:
+        """Replace the customer's name, email, phone, address, remarks and engraving text;
+        False when already erased."""
+        if self.erased:
+            return False
+        if not self.erasable(now):
+            raise ConflictError(
+                "This order is still open or inside its claim window; its personal data is "
+                "still needed.",
+                code="ORDER_STILL_ACTIVE",
+                details={"status": self.status},
+            )
+        self.contact = Contact(ERASED, ERASED_EMAIL, None)
+        self.shipping_address = Address(ERASED, ERASED, ERASED, self.shipping_address.country)
+        text_expression = not isinstance(self.product.customization.expression, ExpressionOptions)
+        self.customization = replace(
+            self.customization,
+            remarks=ERASED if self.customization.remarks else None,
+            expression=ERASED
+            if text_expression and self.customization.expression
+            else (self.customization.expression),
+        )
+        self._record("PersonalDataErased", actor, "personal data erased", now)
+        return True
 
     # ------------------------------------------------------------------ recording
 

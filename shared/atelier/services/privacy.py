@@ -1,0 +1,103 @@
+"""P6: the design export for reuse (no personal data) and erasure of a customer's personal data
+in orders that are finished, keeping amounts and history for the books."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from atelier.domain.catalog import ExpressionOptions
+from atelier.domain.errors import ConflictError
+from atelier.domain.order import Order, OrderStatus
+from atelier.observability import logger
+from atelier.ports import Clock, OrderRepository, Page
+
+# Agreed designs: the request was accepted (in production or later).
+DESIGN_STATUSES = (OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+@dataclass(frozen=True)
+class Design:
+    """A customization as the shop may reuse it: never who asked for it. The engraving text and
+    remarks are personal data (P6) and are left out; a chosen face or option is not."""
+
+    design_id: str  # stable, and not the order id: a design cannot lead back to a customer
+    product_id: str
+    product_name: str
+    style: str | None
+    color: str | None
+    expression: str | None
+    evidence_keys: tuple[str, ...] = ()
+
+
+def design_of(order: Order) -> Design:
+    chosen_face = isinstance(order.product.customization.expression, ExpressionOptions)
+    c = order.customization
+    return Design(
+        design_id="dsn_" + hashlib.sha256(order.order_id.encode()).hexdigest()[:20],
+        product_id=order.product_id,
+        product_name=order.product.name,
+        style=c.style,
+        color=c.color,
+        expression=c.expression if chosen_face else None,
+        evidence_keys=tuple(e.key for claim in order.claims for e in claim.verified),
+    )
+
+
+def export_designs(
+    orders: OrderRepository,
+    status: OrderStatus,
+    *,
+    product_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Design]:
+    if status not in DESIGN_STATUSES:
+        from atelier.domain.errors import InvalidRequestError
+
+        raise InvalidRequestError(
+            "Designs are exported from agreed orders: IN_PRODUCTION, SHIPPED or DELIVERED.",
+            code="NOT_AN_AGREED_STATUS",
+        )
+    page = orders.list_by_status(status, limit=limit, cursor=cursor)
+    designs = [design_of(o) for o in page.items if product_id in (None, o.product_id)]
+    return Page(designs, page.next_cursor)
+
+
+@dataclass
+class ErasureReport:
+    erased: list[str] = field(default_factory=list)
+    already_erased: int = 0
+    still_active: list[str] = field(default_factory=list)
+
+
+def erase_customer(
+    orders: OrderRepository, clock: Clock, actor: str, customer_id: str
+) -> ErasureReport:
+    """Anonymize every finished order of the customer; active ones are listed, untouched."""
+    report = ErasureReport()
+    now = clock.now()
+    cursor: str | None = None
+    while True:
+        page = orders.list_for_customer(customer_id, limit=100, cursor=cursor)
+        for order in page.items:
+            if order.erased:
+                report.already_erased += 1
+                continue
+            try:
+                order.erase_personal_data(actor, now)
+            except ConflictError:
+                report.still_active.append(order.order_id)
+                continue
+            orders.save(order)
+            orders.redact_messages(order.order_id)
+            report.erased.append(order.order_id)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    logger.info(
+        "personal data erased",
+        erased=len(report.erased),
+        still_active=len(report.still_active),
+    )
+    return report

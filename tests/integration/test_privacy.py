@@ -1,0 +1,106 @@
+"""P6: the design export carries no personal data; erasure anonymizes finished orders only."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from atelier.domain.webhook_signature import sign_payload
+from tests.factories import charm, order_body, ring, stripe_session_event
+from tests.integration.conftest import WEBHOOK_SECRET
+
+CANARIES = ("Canary Lovelace", "canary@example.com", "555-0199", "42 Canary Row", "CANARY")
+
+
+@pytest.fixture
+def shop(container):
+    container.products.save(ring())
+    container.products.save(charm())
+    return container
+
+
+def delivered_order(api, clock, **changes):
+    body = order_body(
+        contact={"name": "Canary Lovelace", "email": "canary@example.com", "phone": "555-0199"},
+        shipping_address={
+            "line1": "42 Canary Row",
+            "city": "Monterey",
+            "postal_code": "93940",
+            "country": "US",
+        },
+        **changes,
+    )
+    order = api.call("POST", "/orders", body).json
+    oid = order["order_id"]
+    now = int(clock.now().timestamp())
+    raw = json.dumps(stripe_session_event(order, created=now, event_id=f"evt_{oid}")).encode()
+    api.call(
+        "POST",
+        "/webhooks/payments",
+        raw=raw,
+        as_user=None,
+        headers={"Stripe-Signature": sign_payload(raw, WEBHOOK_SECRET, now)},
+    )
+    if api.call("GET", f"/orders/{oid}").json["status"] == "IN_REVIEW":
+        api.staff("POST", f"/staff/orders/{oid}/review", {"decision": "ACCEPT"})
+    api.staff("POST", f"/staff/orders/{oid}/ship", {"carrier": "UPS", "tracking_number": "1Z"})
+    reply = api.staff(
+        "POST", f"/staff/orders/{oid}/deliver", {"delivered_at": clock.now().isoformat()}
+    )
+    assert reply.status == 200, reply.raw
+    return reply.json
+
+
+def test_P6_the_design_export_has_no_personal_data(api, shop, clock):
+    engraved = delivered_order(
+        api, clock, customization={"style": "oval", "expression": "CANARY", "remarks": "CANARY"}
+    )
+    face = delivered_order(
+        api,
+        clock,
+        product_id="bear-charm",
+        size=None,
+        customization={"style": "sitting", "expression": "winking"},
+    )
+    reply = api.staff("GET", "/staff/designs?status=DELIVERED")
+    assert reply.status == 200, reply.raw
+    designs = reply.json["items"]
+    assert len(designs) == 2
+    by_product = {d["product_id"]: d for d in designs}
+    assert by_product["signet-ring"]["style"] == "oval"
+    assert by_product["signet-ring"]["expression"] is None  # engraving text is personal data
+    assert by_product["bear-charm"]["expression"] == "winking"  # a chosen face is not
+    text = reply.raw.decode()
+    for canary in CANARIES:
+        assert canary not in text
+    for order in (engraved, face):
+        assert order["order_id"] not in text
+    assert api.call("GET", "/staff/designs").status == 403
+
+
+def test_P6_erasure_waits_for_the_claim_window_then_keeps_only_the_books(api, shop, clock):
+    order = delivered_order(
+        api, clock, customization={"style": "oval", "expression": "CANARY", "remarks": "CANARY"}
+    )
+    oid = order["order_id"]
+    api.call("POST", f"/orders/{oid}/messages", {"text": "CANARY message"})
+    early = api.staff("POST", "/staff/customers/cust-a/erase")
+    assert early.status == 200, early.raw
+    assert early.json["still_active_order_ids"] == [oid]
+    assert api.staff("GET", f"/staff/orders/{oid}").json["contact"]["name"] == "Canary Lovelace"
+
+    clock.set(datetime(2026, 12, 31, tzinfo=UTC))  # past the 7-working-day claim window
+    erased = api.staff("POST", "/staff/customers/cust-a/erase")
+    assert erased.json["erased_order_ids"] == [oid]
+    view = api.staff("GET", f"/staff/orders/{oid}")
+    text = view.raw.decode()
+    for canary in CANARIES:
+        assert canary not in text
+    books = view.json
+    assert books["amounts"]["paid_cents"] == 13900  # amounts stay for the books
+    assert books["history"][-1]["event_type"] == "PersonalDataErased"
+    assert [m["text"] for m in books["messages"]] == ["[erased]"]
+    assert books["customization"]["style"] == "oval"
+    again = api.staff("POST", "/staff/customers/cust-a/erase")
+    assert again.json["already_erased"] == 1 and again.json["erased_order_ids"] == []
+    assert api.call("POST", "/staff/customers/cust-a/erase").status == 403
