@@ -47,7 +47,7 @@ def lambda_handler(
     once = idempotent_function(
         _notify_once,
         data_keyword_argument="detail",
-        persistence_store=c.idempotency,
+        persistence_store=c.idempotency("notifications"),
         config=_config,
     )
     result: dict[str, Any] = once(detail=detail, container=c)

@@ -107,7 +107,7 @@ def post_order(body: CreateOrderIn, idempotency_key: IdempotencyKey = None) -> R
         from atelier.adapters.idempotency import run_once
 
         view = run_once(
-            container.idempotency,
+            container.idempotency("orders"),
             customer_id=customer,
             key=idempotency_key,
             body=body.model_dump(mode="json"),

@@ -50,6 +50,7 @@ def set_clock(clock: Clock) -> None:
 class Container:
     settings: Settings
     clock: Clock = field(default=_clock)
+    _idempotency: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
@@ -149,14 +150,20 @@ class Container:
             )
         return secrets
 
-    @cached_property
-    def idempotency(self) -> Any:
-        """powertools' persistence layer on the idempotency table (orders_api, notifier)."""
+    def idempotency(self, purpose: str) -> Any:
+        """A powertools persistence layer on the idempotency table, one per purpose: powertools
+        configures a layer for the first function that uses it, so uses with different keys
+        (orders_api's customer and key, the notifier's event id) must not share one — they do
+        share a process on the local stack."""
         from atelier.adapters.idempotency import idempotency_store
 
         if not self.settings.idempotency_table_name:
             raise ConfigurationError("IDEMPOTENCY_TABLE_NAME is not set")
-        return idempotency_store(self.settings.idempotency_table_name, self.dynamodb)
+        if purpose not in self._idempotency:
+            self._idempotency[purpose] = idempotency_store(
+                self.settings.idempotency_table_name, self.dynamodb
+            )
+        return self._idempotency[purpose]
 
 
 def _sdk_config() -> Any:

@@ -176,3 +176,31 @@ def test_the_local_bus_retries_a_failing_event_then_dead_letters_it(
     assert "dead-lettered after 3 attempts" in caplog.text
     bus()
     assert len(calls) == 3  # gone from the queue
+
+
+def test_a_keyed_order_and_the_notifier_share_a_process_without_sharing_idempotency(
+    stack: StackModel, container: Container, api: Any
+) -> None:
+    """On the local stack every function runs in one process: orders_api's Idempotency-Key and
+    the notifier's event ids must each keep their own idempotency configuration."""
+    from tests.factories import order_body, ring
+
+    container.products.save(ring())
+    placed = api.call("POST", "/orders", order_body(), headers={"Idempotency-Key": "k-1"})
+    assert placed.status == 201, placed.raw
+    event = DomainEvent(
+        event_id="evt_shared_process",
+        event_type="OrderPlaced",
+        order_id=placed.json["order_id"],
+        version=1,
+        at="2026-11-30T15:00:00Z",
+        actor="customer",
+        from_status=None,
+        to_status="PENDING_PAYMENT",
+        data={"total_cents": 13900},
+    )
+    function = stack.functions["NotifierFunction"]
+    FunctionHost(stack.functions).invoke(function, {"detail": event.detail()})
+    assert len(sent()) == 1
+    again = api.call("POST", "/orders", order_body(), headers={"Idempotency-Key": "k-2"})
+    assert again.status == 201, again.raw
