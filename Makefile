@@ -7,7 +7,7 @@ SAM_VENV ?= .venv-sam
 PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1)
 
 .PHONY: install run test lint format typecheck cfn-lint openapi openapi-check pytest unit \
-	integration e2e load build validate clean
+	integration e2e load bench build validate clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -37,7 +37,7 @@ typecheck: install
 	$(VENV)/bin/mypy shared/atelier functions infra
 
 cfn-lint: install
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 
 openapi: install
 	$(PY) -m infra.openapi
@@ -60,6 +60,11 @@ e2e: install
 ## A bounded load run against a fresh local stack (not part of `make test`).
 load: install
 	$(PY) -m infra.load
+
+## Performance: cold starts, DynamoDB requests and capacity, sweep scaling, warm handler
+## overhead, cost per 1,000 orders, deployment size; ends with BUDGET lines (docs/performance.md).
+bench: install
+	$(PY) -m bench
 
 ## Build the deployable artifacts with AWS SAM (needs python3.13; see README).
 $(SAM_VENV)/.installed:

@@ -91,6 +91,7 @@ def post_order(body: CreateOrderIn, idempotency_key: IdempotencyKey = None) -> R
                 contact=body.contact.to_domain(),
                 shipping_address=body.shipping_address.to_domain(),
                 accept_terms_version=body.accept_terms_version,
+                idempotency_key=idempotency_key,
             ),
             products=container.products,
             orders=container.orders,

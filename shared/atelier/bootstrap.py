@@ -172,7 +172,7 @@ def _sdk_config() -> Any:
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
+        retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5
     )
 
 

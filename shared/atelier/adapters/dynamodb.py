@@ -69,6 +69,12 @@ _TRANSIENT = frozenset(
 )
 
 
+# Why a transaction was cancelled that a retry can fix.
+_TRANSIENT_CANCELLATIONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+)
+
+
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
     """Plain values to a DynamoDB attribute map; None values are left out."""
     return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
@@ -106,7 +112,7 @@ def translated_errors(operation: str) -> Iterator[None]:
                     "The order changed while this request was handled; read it and try again.",
                     code="CONCURRENT_UPDATE",
                 ) from exc
-            if any(r in {"TransactionConflict", "ThrottlingError"} for r in reasons):
+            if any(r in _TRANSIENT_CANCELLATIONS for r in reasons):
                 raise ServiceUnavailableError(
                     "The store is busy; try again shortly.", details={"operation": operation}
                 ) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -28,3 +29,9 @@ def new_order_id(at: datetime) -> str:
 
 def new_event_id(at: datetime) -> str:
     return "evt_" + new_ulid(at)
+
+
+def keyed_order_id(customer_id: str, idempotency_key: str) -> str:
+    """The same id for the same customer and Idempotency-Key, and only for them."""
+    digest = int.from_bytes(hashlib.sha256(f"{customer_id}\n{idempotency_key}".encode()).digest())
+    return "ord_" + _base32(digest >> (256 - 130), 26)

@@ -19,6 +19,8 @@ from atelier.ports import Clock, EvidenceStore, OrderRepository, Page, UploadTic
 from atelier.services.customer_orders import get_customer_order
 from atelier.services.payments import SweepReport, for_each_due
 
+UPLOAD_MISSING = "The upload could not be checked; please upload the file again."
+
 
 @dataclass(frozen=True)
 class IssuedTicket:
@@ -84,14 +86,24 @@ class Claims:
         deleted. A re-delivered event changes nothing."""
         parsed = parse_evidence_key(key)
         head = self.store.head(key)
-        if head is None:
-            return "gone"
-        size, version_id = head
         order = self.orders.find_by_claim(parsed[0]) if parsed else None
         evidence = None
         if order is not None and parsed is not None:
             claim = next((c for c in order.claims if c.claim_id == parsed[0]), None)
             evidence = claim.evidence_by_id(parsed[1]) if claim else None
+        if head is None:
+            # Nothing there (deleted after a verdict whose record did not commit): settle it.
+            if (
+                order is not None
+                and parsed is not None
+                and evidence is not None
+                and order.settle_evidence(
+                    parsed[0], parsed[1], version_id="", rejection=UPLOAD_MISSING
+                )
+            ):
+                self.orders.save(order)
+            return "gone"
+        size, version_id = head
         if order is None or evidence is None or parsed is None:
             self.store.delete_version(key, version_id)
             logger.warning("upload under no ticket deleted", key_prefix="claims/")
@@ -103,13 +115,11 @@ class Claims:
             return "already_verified"
         leading = self.store.leading_bytes(key, version_id, LEADING_BYTES) if size else b""
         problem = verify(evidence.content_type, evidence.size_bytes, size, leading)
+        # Record the verdict first: if this write fails, the retry still finds the object.
+        if order.settle_evidence(parsed[0], parsed[1], version_id=version_id, rejection=problem):
+            self.orders.save(order)
         if problem is not None:
             self.store.delete_version(key, version_id)
-        changed = order.settle_evidence(
-            parsed[0], parsed[1], version_id=version_id, rejection=problem
-        )
-        if changed:
-            self.orders.save(order)
         logger.info(
             "evidence checked",
             order_id=order.order_id,

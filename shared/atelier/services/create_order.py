@@ -11,13 +11,16 @@ from atelier.domain.customization import (
     agree_customization,
     require_some_customization,
 )
-from atelier.domain.errors import InvalidRequestError
-from atelier.domain.ids import new_order_id
+from atelier.domain.errors import ConflictError, InvalidRequestError
+from atelier.domain.ids import keyed_order_id, new_order_id
 from atelier.domain.order import PAYMENT_WINDOW, Address, Contact, Order
 from atelier.domain.pricing import price_order
 from atelier.domain.terms import CURRENT_TERMS
 from atelier.observability import logger
 from atelier.ports import Clock, OrderRepository, PaymentGateway, ProductRepository
+
+# How long an Idempotency-Key answers its first order (DESIGN.md section 5).
+KEY_KEPT = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class PlaceOrder:
     contact: Contact
     shipping_address: Address
     accept_terms_version: str | None
+    # The customer's Idempotency-Key, when given: the order id is derived from it, so a retry
+    # of a creation that committed but whose answer was lost finds the order, not a twin.
+    idempotency_key: str | None = None
 
 
 def create_order(
@@ -49,7 +55,12 @@ def create_order(
     price = price_order(product, customization_fee_cents)
 
     now = clock.now()
-    order_id = new_order_id(now)
+    keyed = command.idempotency_key is not None
+    order_id = (
+        keyed_order_id(command.customer_id, command.idempotency_key)
+        if command.idempotency_key is not None
+        else new_order_id(now)
+    )
     checkout = gateway.create_checkout(
         order_id=order_id,
         amount_cents=price.total_cents,
@@ -72,7 +83,19 @@ def create_order(
         now=now,
         reminder_lead=reminder_lead,
     )
-    orders.add(order)
+    try:
+        orders.add(order)
+    except ConflictError:
+        existing = orders.get(order_id) if keyed else None
+        if existing is None or existing.customer_id != command.customer_id:
+            raise
+        if now - existing.created_at > KEY_KEPT:
+            raise ConflictError(
+                "This Idempotency-Key was used for an order more than 24 hours ago; use a new key.",
+                code="IDEMPOTENCY_KEY_REUSED",
+            ) from None
+        logger.info("keyed order already placed; answering it", order_id=order_id)
+        return existing
     logger.info(
         "order placed",
         order_id=order.order_id,
