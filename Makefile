@@ -7,7 +7,7 @@ SAM_VENV ?= .venv-sam
 PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1)
 
 .PHONY: install run test lint format typecheck cfn-lint openapi openapi-check pytest unit \
-	integration e2e load bench build validate clean
+	integration e2e fuzz load bench build validate clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -56,6 +56,10 @@ integration: install
 
 e2e: install
 	$(PY) -m pytest -m e2e
+
+## Schemathesis against a fresh local stack (bounded; not yet part of `make test`).
+fuzz: install
+	$(PY) -m pytest tests/fuzz -m fuzz -q
 
 ## A bounded load run against a fresh local stack (not part of `make test`).
 load: install
