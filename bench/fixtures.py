@@ -1,0 +1,127 @@
+"""The requests the bench sends: a catalog piece, order bodies, Stripe-format webhook events."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.catalog import Product
+from atelier.domain.webhook_signature import sign_payload
+
+WEBHOOK_SECRET = "whsec_bench"  # noqa: S105 - the emulated stack's signing secret
+# A Monday morning in the shop's time zone (10:00 New York).
+START = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+PRODUCT_ID = "signet-ring"
+
+
+def ring() -> Product:
+    return Product.model_validate(
+        {
+            "product_id": PRODUCT_ID,
+            "name": "Signet Ring",
+            "description": "A polished signet ring with an engraved face.",
+            "price_cents": 12900,
+            "currency": "USD",
+            "sizes": ["5", "6", "7", "8", "9"],
+            "customization": {
+                "style": {"options": ["classic", "oval", "cushion"]},
+                "color": {"options": ["silver", "gold", "rose gold"]},
+                "expression": {
+                    "kind": "text",
+                    "max_length": 12,
+                    "allowed_pattern": "^[A-Za-z0-9 .&'-]*$",
+                },
+                "fixed": {
+                    "structure": "solid band, flat face",
+                    "material": "sterling silver 925",
+                    "size": "US 5-9",
+                },
+            },
+        }
+    )
+
+
+def order_body(*, review: bool = False) -> dict[str, Any]:
+    """A POST /orders body for the ring; with `review`, remarks a designer must read (P5)."""
+    customization: dict[str, str] = {"style": "oval", "color": "gold", "expression": "A & J"}
+    if review:
+        customization["remarks"] = "a thinner band, please"
+    return {
+        "product_id": PRODUCT_ID,
+        "size": "7",
+        "customization": customization,
+        "contact": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+1 555 0100"},
+        "shipping_address": {
+            "line1": "1 Main St",
+            "city": "Springfield",
+            "region": "IL",
+            "postal_code": "62701",
+            "country": "US",
+        },
+        "accept_terms_version": "2026-11-01",
+    }
+
+
+def session_event(
+    order: dict[str, Any],
+    event_type: str,
+    *,
+    created: datetime,
+    event_id: str,
+    amount: int | None = None,
+) -> dict[str, Any]:
+    """A Stripe Checkout Session event for an order as the API answered it."""
+    paid = event_type == "checkout.session.completed"
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "created": int(created.timestamp()),
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": order["checkout"]["session_id"],
+                "object": "checkout.session",
+                "client_reference_id": order["order_id"],
+                "payment_intent": f"pi_{order['order_id']}",
+                "amount_total": order["amounts"]["total_cents"] if amount is None else amount,
+                "currency": "usd",
+                "payment_status": "paid" if paid else "unpaid",
+                "status": "complete" if paid else "expired",
+            }
+        },
+    }
+
+
+def charge_event(
+    order: dict[str, Any], event_type: str, *, created: datetime, event_id: str
+) -> dict[str, Any]:
+    """`charge.refunded` (a partial refund made in the dashboard) or `charge.dispute.created`."""
+    total = order["amounts"]["total_cents"]
+    charge: dict[str, Any] = {
+        "id": f"ch_{order['order_id']}",
+        "payment_intent": f"pi_{order['order_id']}",
+        "amount": total,
+        "currency": "usd",
+    }
+    if event_type == "charge.refunded":
+        charge["amount_refunded"] = 2000
+    return {
+        "id": event_id,
+        "type": event_type,
+        "created": int(created.timestamp()),
+        "data": {"object": charge},
+    }
+
+
+def signed(event: dict[str, Any], at: datetime) -> tuple[bytes, dict[str, str]]:
+    """The raw body and the Stripe-Signature header a provider would send."""
+    raw = json.dumps(event).encode()
+    return raw, {"Stripe-Signature": sign_payload(raw, WEBHOOK_SECRET, int(at.timestamp()))}
+
+
+def delay_date(calendar: WorkingCalendar, now: datetime) -> date:
+    """A valid expected ship date for a delay: a working day a week or so after today."""
+    return calendar.add_working_days(calendar.local_date(now), 7)
