@@ -16,11 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.env import AWS_ENVIRONMENT, template_model
+from bench.env import AWS_ENVIRONMENT, ROOT, template_model
 from infra.local.template import FunctionSpec
 
 CHILD = Path(__file__).with_name("coldstart_child.py")
 FLOORS = Path(__file__).with_name("floors")
+# The layer's content (`ContentUri: shared/`), on sys.path after the code folder as Lambda puts
+# /opt/python; floors get it too, so every target searches the same path. Without it the
+# children would import whichever atelier .venv's editable install points at (another
+# checkout's, in a worktree).
+LAYER_DIR = ROOT / "shared"
 RUNS = 10
 # One function and its floor, also with nothing compiled in advance (a few runs: it is slow).
 UNCOMPILED_SAMPLE = "orders_api"
@@ -160,6 +165,7 @@ def _run(target: Target, *, probe: bool = False, compile_all: bool = False) -> C
     compiled from source, as in Lambda when a package ships without .pyc files."""
     spec = {
         "code_dir": str(target.code_dir),
+        "layer_dir": str(LAYER_DIR),
         "handler_file": str(target.handler_file),
         "handler": target.handler,
         "attributes": list(target.attributes),

@@ -1,8 +1,9 @@
 """Run by bench.coldstart in a fresh interpreter (`python -c <this file's text> <spec>`).
 
-Imports one handler module by file path with its folder first on sys.path, as Lambda's
-Python runtime does, then builds the container attributes its first invocation builds, and
-prints how long that took. Only the standard library is imported before the clock starts.
+Imports one handler module by file path with its folder first on sys.path and the layer's
+content second, as Lambda's Python runtime does, then builds the container attributes its first
+invocation builds, and prints how long that took. Only the standard library is imported before
+the clock starts.
 """
 
 import time
@@ -28,6 +29,7 @@ if probe:
 
     botocore.session.Session.create_client = _recording  # type: ignore[method-assign]
 
+sys.path.insert(0, spec["layer_dir"])
 sys.path.insert(0, spec["code_dir"])
 module_spec = importlib.util.spec_from_file_location("app", spec["handler_file"])
 assert module_spec is not None and module_spec.loader is not None
