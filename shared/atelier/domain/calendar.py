@@ -4,6 +4,9 @@ Working days skip Saturdays, Sundays, the public holidays of one country (from t
 package, observed dates included) and the shop's own closure dates. "The Nth working day after
 D" never counts D itself. Every function takes the time it reasons about; nothing here reads the
 clock.
+
+`holidays` is imported when a calendar is built, not with this module: it costs some 50-140 ms
+of a cold start, and functions that count no working day (the relay, the notifier) never pay it.
 """
 
 from __future__ import annotations
@@ -11,8 +14,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
 
 DEFAULT_TIMEZONE = "America/New_York"
 DEFAULT_HOLIDAY_COUNTRY = "US"
@@ -43,6 +44,8 @@ class WorkingCalendar:
             zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone: {timezone!r}") from exc
+        import holidays
+
         try:
             # An empty table is cheap and proves the country is supported at cold start,
             # not on the first order that needs a deadline.
@@ -161,6 +164,8 @@ class WorkingCalendar:
         # in the 2021 table), so looking a date up in its own year's table is enough.
         table = self._holidays_by_year.get(year)
         if table is None:
+            import holidays
+
             table = frozenset(holidays.country_holidays(self.holiday_country, years=year))
             self._holidays_by_year[year] = table
         return table
