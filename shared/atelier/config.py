@@ -1,30 +1,42 @@
-"""Typed settings, read once from the environment at cold start. The only reader of os.environ."""
+"""Typed settings, read once from the environment at cold start. The only reader of os.environ.
+
+A frozen dataclass, not a pydantic model: every function reads its settings on its cold path,
+and the event-driven ones need pydantic for nothing else there (docs/decisions.md). The checks
+and their messages are pydantic's, so a bad setting reads as it always did.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+PAYMENT_PROVIDERS = ("sandbox", "stripe")
+_CUTOFF_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+_CUTOFF = re.compile(_CUTOFF_PATTERN)
+# How pydantic reads an integer from text: outer white space, a sign, ASCII digits with single
+# underscores between them, and a fraction of zeros only ("2.00" is 2, "2.5" is refused).
+_INTEGER = re.compile(r"([+-]?[0-9]+(?:_[0-9]+)*)(?:\.0+)?")
+_NOT_AN_INTEGER = "Input should be a valid integer, unable to parse string as an integer"
 
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    table_name: str = Field(min_length=1)
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
     idempotency_table_name: str | None = None
-    customization_fee_cents: int = Field(default=1000, ge=0)
-    payment_reminder_lead_hours: int = Field(default=4, ge=1, le=23)
+    customization_fee_cents: int = 1000
+    payment_reminder_lead_hours: int = 4
     shop_timezone: str = "America/New_York"
     shop_holiday_country: str = "US"
     shop_closures: str = ""
-    shop_cutoff: str = Field(default="17:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    shop_cutoff: str = "17:00"
     payment_provider: Literal["sandbox", "stripe"] = "sandbox"
     sandbox_pay_url: str = "http://127.0.0.1:3000/_local/pay"
     # Webhook signing secrets: comma separated (several during a rotation). In AWS they live
@@ -39,6 +51,15 @@ class Settings(BaseModel):
     # The notifier's sender (a verified SES identity) and where staff alerts go (P7, P11).
     email_from: str = ""
     staff_alert_email: str = ""
+
+    def __post_init__(self) -> None:
+        problems = [
+            (name, problem)
+            for name, value in vars(self).items()
+            if (problem := _problem(name, value))
+        ]
+        if problems:
+            raise _invalid(problems)
 
 
 # Setting name -> environment variable. Everything not listed keeps its default.
@@ -63,20 +84,75 @@ _ENVIRONMENT = {
     "email_from": "EMAIL_FROM",
     "staff_alert_email": "STAFF_ALERT_EMAIL",
 }
+# Bounds of the integer settings, inclusive (None: unbounded).
+_INTEGERS: dict[str, tuple[int, int | None]] = {
+    "customization_fee_cents": (0, None),
+    "payment_reminder_lead_hours": (1, 23),
+}
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
-    values = {name: environ[var] for name, var in _ENVIRONMENT.items() if var in environ}
-    try:
-        return Settings.model_validate(values)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{_ENVIRONMENT.get(str(err['loc'][0]), err['loc'][0])}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigurationError(f"invalid settings: {problems}") from exc
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for setting in fields(Settings):
+        name = setting.name
+        variable = _ENVIRONMENT.get(name)
+        if variable is None or variable not in environ:
+            if name == "table_name":
+                problems.append((name, "Field required"))
+            continue
+        text = environ[variable]
+        if name in _INTEGERS:
+            number = _integer(text)
+            if number is None:
+                problems.append((name, _NOT_AN_INTEGER))
+                continue
+            values[name] = number
+        else:
+            values[name] = text
+        problem = _problem(name, values[name])
+        if problem:
+            problems.append((name, problem))
+    if problems:
+        raise _invalid(problems)
+    return Settings(**values)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings(os.environ)
+
+
+def _integer(text: str) -> int | None:
+    match = _INTEGER.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
+
+
+def _problem(name: str, value: Any) -> str | None:
+    """What is wrong with one setting's value, in pydantic's words; None when it is fine."""
+    if name in _INTEGERS:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return "Input should be a valid integer"
+        low, high = _INTEGERS[name]
+        if value < low:
+            return f"Input should be greater than or equal to {low}"
+        if high is not None and value > high:
+            return f"Input should be less than or equal to {high}"
+        return None
+    if value is None and name == "idempotency_table_name":
+        return None
+    if not isinstance(value, str):
+        return "Input should be a valid string"
+    if name == "table_name" and not value:
+        return "String should have at least 1 character"
+    if name == "shop_cutoff" and not _CUTOFF.fullmatch(value):
+        # fullmatch: pydantic's "$" does not let a trailing newline through either.
+        return f"String should match pattern '{_CUTOFF_PATTERN}'"
+    if name == "payment_provider" and value not in PAYMENT_PROVIDERS:
+        return "Input should be " + " or ".join(f"'{p}'" for p in PAYMENT_PROVIDERS)
+    return None
+
+
+def _invalid(problems: list[tuple[str, str]]) -> ConfigurationError:
+    listed = "; ".join(f"{_ENVIRONMENT.get(name, name)}: {problem}" for name, problem in problems)
+    return ConfigurationError(f"invalid settings: {listed}")
