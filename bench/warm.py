@@ -27,7 +27,8 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from atelier import bootstrap
-from atelier.adapters.dynamodb import domain_event_from_stream_image, history_to_item
+from atelier.adapters.dynamodb import history_to_item
+from atelier.adapters.items import domain_event_from_stream_image
 from atelier.adapters.memory import (
     InMemoryEmailSender,
     InMemoryOrderRepository,

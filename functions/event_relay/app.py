@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from atelier.adapters.dynamodb import domain_event_from_stream_image
+from atelier.adapters.items import domain_event_from_stream_image
 from atelier.bootstrap import Container, get_container
 from atelier.observability import logger, metrics, tracer
 

@@ -1,4 +1,8 @@
-"""Where real adapters are wired, once per Lambda container, lazily on first use."""
+"""Where real adapters are wired, once per Lambda container, lazily on first use.
+
+Nothing here imports an adapter, the domain or the ports at module level: a function pays, on
+its cold start, only for what its handler uses (issue 7).
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from atelier.clock import SystemClock
 from atelier.config import ConfigurationError, Settings, get_settings
-from atelier.domain.calendar import WorkingCalendar
-from atelier.ports import (
-    Clock,
-    EmailSender,
-    EventPublisher,
-    EvidenceStore,
-    OrderRepository,
-    PaymentGateway,
-    ProductRepository,
-)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from atelier.domain.calendar import WorkingCalendar
+    from atelier.ports import (
+        Clock,
+        EmailSender,
+        EventPublisher,
+        EvidenceStore,
+        OrderRepository,
+        PaymentGateway,
+        ProductRepository,
+    )
     from atelier.services.claims import Claims
     from atelier.services.workshop import Workshop
 
@@ -95,6 +99,8 @@ class Container:
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
+        from atelier.domain.calendar import WorkingCalendar
+
         s = self.settings
         return WorkingCalendar.from_settings(
             s.shop_timezone, s.shop_holiday_country, s.shop_closures, s.shop_cutoff

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyKe
 from botocore.exceptions import ClientError
 from moto.ses.models import ses_backends
 
-from atelier.adapters.dynamodb import domain_event_from_stream_image, to_item
+from atelier.adapters.items import domain_event_from_stream_image, to_item
 from atelier.bootstrap import Container
 from atelier.domain.errors import ServiceUnavailableError
 from atelier.domain.events import DomainEvent

@@ -109,3 +109,14 @@ def test_the_tracer_patches_the_sdk_and_http_client_only() -> None:
     assert result["patched"] == ["botocore", "httplib"]
     for unused in ("requests", "sqlite3", "httpx"):
         assert loaded("expiry_sweep", unused) == [], unused
+
+
+def test_the_relay_loads_neither_the_order_domain_nor_pydantic() -> None:
+    for heavy in (
+        "pydantic",
+        "atelier.domain.order",
+        "atelier.domain.catalog",
+        "atelier.adapters.dynamodb",
+        "atelier.ports",
+    ):
+        assert loaded("event_relay", heavy) == [], heavy

@@ -7,15 +7,14 @@ botocore exceptions.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from atelier.adapters.cursor import decode_cursor, encode_cursor
+from atelier.adapters.items import from_item, to_item
+from atelier.adapters.sdk_errors import translated_errors
 from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.catalog import CustomizationRange, Product
 from atelier.domain.claims import (
@@ -28,8 +27,7 @@ from atelier.domain.claims import (
     ReturnLabel,
 )
 from atelier.domain.customization import Customization, ReviewReason
-from atelier.domain.errors import ConflictError, DuplicateEventError, ServiceUnavailableError
-from atelier.domain.events import DomainEvent
+from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.messages import Message
 from atelier.domain.order import (
     ERASED,
@@ -52,76 +50,6 @@ from atelier.ports import Clock, OrderDetails, Page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-# Errors a caller may retry after the SDK's own retries are spent.
-_TRANSIENT = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-    }
-)
-
-
-# Why a transaction was cancelled that a retry can fix.
-_TRANSIENT_CANCELLATIONS = frozenset(
-    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-)
-
-
-def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Plain values to a DynamoDB attribute map; None values are left out."""
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | set):
-        return [_plain(v) for v in value]
-    return value
-
-
-@contextmanager
-def translated_errors(operation: str) -> Iterator[None]:
-    """Turn botocore failures into domain errors; conditional failures are the caller's."""
-    try:
-        yield
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _TRANSIENT:
-            raise ServiceUnavailableError(
-                "The store is busy; try again shortly.", details={"operation": operation}
-            ) from exc
-        if code == "TransactionCanceledException":
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons:
-                raise ConflictError(
-                    "The order changed while this request was handled; read it and try again.",
-                    code="CONCURRENT_UPDATE",
-                ) from exc
-            if any(r in _TRANSIENT_CANCELLATIONS for r in reasons):
-                raise ServiceUnavailableError(
-                    "The store is busy; try again shortly.", details={"operation": operation}
-                ) from exc
-        raise
-    except BotoCoreError as exc:  # timeouts, connection failures
-        raise ServiceUnavailableError(
-            "The store did not answer; try again shortly.", details={"operation": operation}
-        ) from exc
-
 
 # Applied webhook events are remembered this long (providers retry for up to 3 days).
 LEDGER_RETENTION = timedelta(days=90)
@@ -861,35 +789,4 @@ def _message(values: Mapping[str, Any]) -> Message:
         text=values["text"],
         at=parse_iso(values["at"]),
         event_id=values["event_id"],
-    )
-
-
-def domain_event_from_stream_image(image: Mapping[str, Any]) -> DomainEvent | None:
-    """The domain event a table stream's NEW_IMAGE carries: a history entry's, or a posted
-    message's (its text stays in the table: events carry no personal data)."""
-    values = from_item(image)
-    if values.get("type") == "MESSAGE":
-        return DomainEvent(
-            event_id=values["event_id"],
-            event_type="MessagePosted",
-            order_id=values["order_id"],
-            version=0,
-            at=values["at"],
-            actor=values["author"],
-            from_status=None,
-            to_status="",
-            data={"message_id": values["message_id"], "author": values["author"]},
-        )
-    if values.get("type") != "HISTORY":
-        return None
-    return DomainEvent(
-        event_id=values["event_id"],
-        event_type=values["event_type"],
-        order_id=values["order_id"],
-        version=values["version"],
-        at=values["at"],
-        actor=values["actor"],
-        from_status=values.get("from_status"),
-        to_status=values["to_status"],
-        data=values.get("data", {}),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from atelier.adapters.dynamodb import translated_errors
+from atelier.adapters.sdk_errors import translated_errors
 from atelier.domain.errors import ServiceUnavailableError
 from atelier.domain.events import SOURCE, DomainEvent
 
