@@ -15,21 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from atelier.api import auth
 from atelier.api.openapi import documented, published_document
 from atelier.api.resolver import new_resolver
-from atelier.api.schemas import (
-    ClaimIn,
-    ClaimView,
-    CreateOrderIn,
-    EvidenceIn,
-    EvidenceTicketView,
-    MessageIn,
-    MessagePage,
-    MessageView,
-    OrderPage,
-    OrderView,
-    ProductPage,
-    ProductView,
-    Terms,
-)
+from atelier.api.schemas.claims import ClaimIn, ClaimView, EvidenceIn, EvidenceTicketView
+from atelier.api.schemas.customer import CreateOrderIn, MessagePage, OrderPage, ProductPage, Terms
+from atelier.api.schemas.orders import MessageIn, MessageView, OrderView, ProductView
 from atelier.bootstrap import get_container
 from atelier.clock import isoformat_z
 from atelier.domain.terms import CURRENT_TERMS

@@ -15,17 +15,14 @@ from atelier.api import auth
 from atelier.api.errors import forbidden_response
 from atelier.api.openapi import documented
 from atelier.api.resolver import new_resolver
-from atelier.api.schemas import (
-    ClaimDecisionIn,
-    ClaimPage,
-    ClaimView,
+from atelier.api.schemas.claims import ClaimDecisionIn, ClaimPage, ClaimView
+from atelier.api.schemas.orders import MessageIn, MessageView
+from atelier.api.schemas.staff import (
     DelayIn,
     DeliverIn,
     DesignPage,
     DesignView,
     ErasureView,
-    MessageIn,
-    MessageView,
     ReviewIn,
     ShipIn,
     StaffCancelIn,

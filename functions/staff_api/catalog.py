@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from atelier.api import auth
 from atelier.api.openapi import documented
-from atelier.api.schemas import ProductView
+from atelier.api.schemas.orders import ProductView
 from atelier.bootstrap import get_container
 from atelier.domain.catalog import Product, ProductDetails, ProductId
 from atelier.services import catalog_admin

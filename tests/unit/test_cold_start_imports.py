@@ -120,3 +120,16 @@ def test_the_relay_loads_neither_the_order_domain_nor_pydantic() -> None:
         "atelier.ports",
     ):
         assert loaded("event_relay", heavy) == [], heavy
+
+
+@pytest.mark.parametrize(
+    ("function", "schemas"),
+    [
+        ("payment_webhook", ["error"]),
+        ("orders_api", ["claims", "customer", "error", "orders", "text"]),
+        ("staff_api", ["claims", "error", "orders", "staff", "text"]),
+    ],
+)
+def test_each_api_function_builds_only_its_own_bodies(function: str, schemas: list[str]) -> None:
+    package = "atelier.api.schemas"
+    assert loaded(function, package) == [package, *(f"{package}.{name}" for name in schemas)]

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from atelier.api.schemas import ErrorResponse
+from atelier.api.schemas.error import ErrorResponse
 from atelier.domain.errors import (
     ConflictError,
     DomainError,

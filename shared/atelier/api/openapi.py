@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from atelier.api.schemas import ErrorResponse
+from atelier.api.schemas.error import ErrorResponse
 
 _ERRORS = {
     400: "The body is not valid JSON.",

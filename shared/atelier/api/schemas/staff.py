@@ -1,0 +1,159 @@
+"""staff_api's own bodies: the workshop's decisions, the staff view of an order and its
+queue, and privacy (P6)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from atelier.api.schemas.claims import ClaimView
+from atelier.api.schemas.orders import MessageView, OrderView
+from atelier.api.schemas.text import Input, Note, ShortText
+from atelier.clock import isoformat_z
+from atelier.ports import OrderDetails
+
+
+class ReviewIn(Input):
+    decision: Literal["ACCEPT", "SURCHARGE", "DECLINE"]
+    surcharge_cents: Annotated[int, Field(gt=0, le=10_000_000)] | None = None
+    note: Note | None = Field(
+        default=None, description="Shown to the customer; required for SURCHARGE and DECLINE."
+    )
+
+    @model_validator(mode="after")
+    def _what_each_decision_needs(self) -> ReviewIn:
+        if self.decision == "SURCHARGE" and (self.surcharge_cents is None or self.note is None):
+            raise ValueError("a SURCHARGE needs surcharge_cents and a note for the customer")
+        if self.decision == "DECLINE" and self.note is None:
+            raise ValueError("a DECLINE needs a note for the customer")
+        if self.decision != "SURCHARGE" and self.surcharge_cents is not None:
+            raise ValueError("surcharge_cents goes with decision SURCHARGE only")
+        return self
+
+
+class StaffCancelIn(Input):
+    reason: Note
+    refund_cents: Annotated[int, Field(ge=0, le=100_000_000)] | None = Field(
+        default=None, description="Leave out for a full refund."
+    )
+
+
+class DelayIn(Input):
+    reason: Note
+    expected_ship_date: date = Field(description="A working day after today, shop time.")
+
+
+class ShipIn(Input):
+    carrier: ShortText
+    tracking_number: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e ]+$")]
+
+
+class DeliverIn(Input):
+    delivered_at: AwareDatetime
+
+
+class HistoryView(BaseModel):
+    at: str
+    actor: str
+    from_status: str | None
+    to_status: str
+    reason: str
+    event_type: str
+
+
+class ContactView(BaseModel):
+    name: str
+    email: str
+    phone: str | None
+
+
+class AddressView(BaseModel):
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str
+    country: str
+
+
+class StaffOrderView(OrderView):
+    """An order as staff see it: with contact, address, history, messages and claims."""
+
+    customer_id: str
+    contact: ContactView
+    shipping_address: AddressView
+    flags: list[str]
+    history: list[HistoryView]
+    messages: list[MessageView]
+    claims: list[ClaimView]
+
+    @classmethod
+    def of_details(cls, details: OrderDetails, now: datetime) -> StaffOrderView:
+        order = details.order
+        base = OrderView.of(order, now).model_dump()
+        return cls(
+            **base,
+            customer_id=order.customer_id,
+            contact=ContactView(**vars(order.contact)),
+            shipping_address=AddressView(**vars(order.shipping_address)),
+            flags=list(order.flags),
+            history=[
+                HistoryView(
+                    at=isoformat_z(h.at),
+                    actor=h.actor,
+                    from_status=h.from_status,
+                    to_status=h.to_status,
+                    reason=h.reason,
+                    event_type=h.event_type,
+                )
+                for h in details.history
+            ],
+            messages=[MessageView.of(m) for m in details.messages],
+            claims=[ClaimView.of(order.order_id, c) for c in order.claims],
+        )
+
+
+class StaffOrderSummary(BaseModel):
+    order_id: str
+    status: str
+    product_name: str
+    created_at: str
+    review_required: bool
+    ship_by: str | None
+    working_days_left: int | None = Field(
+        description="Working days from today (shop time) to the watched ship date; 0 on the "
+        "day itself, negative once late."
+    )
+    flags: list[str]
+
+
+class StaffOrderPage(BaseModel):
+    items: list[StaffOrderSummary]
+    next_cursor: str | None
+
+
+class DesignView(BaseModel):
+    """A design for reuse: no personal data (no name, contact, address, remarks or engraving)."""
+
+    design_id: str
+    product_id: str
+    product_name: str
+    style: str | None
+    color: str | None
+    expression: str | None = Field(description="Only a chosen option (e.g. a face), never text.")
+    evidence_keys: list[str]
+
+
+class DesignPage(BaseModel):
+    items: list[DesignView]
+    next_cursor: str | None
+
+
+class ErasureView(BaseModel):
+    erased_order_ids: list[str]
+    already_erased: int
+    still_active_order_ids: list[str] = Field(
+        description="Open, or inside their claim window: their data is still needed."
+    )
