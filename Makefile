@@ -81,9 +81,12 @@ validate: $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} \
 		$(SAM_VENV)/bin/sam validate --lint
 
+## sam build, then compile what it built with the runtime's Python: /opt is read-only in
+## Lambda, and without .pyc every cold start compiles every module it imports (infra/bytecode.py).
 build: $(SAM_VENV)/.installed
 	@test -n "$(PY313)" || { echo "python3.13 not found: pyenv install 3.13, or set PY313"; exit 1; }
 	SAM_CLI_TELEMETRY=0 PATH="$(PY313):$$PATH" $(SAM_VENV)/bin/sam build
+	$(PY313)/python3.13 -m infra.bytecode .aws-sam/build --python 3.13
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
