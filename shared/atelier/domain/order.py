@@ -145,9 +145,12 @@ class ShipWatch:
 
 @dataclass(frozen=True)
 class Refund:
+    """One payment's part of a cancellation refund. `refund_id` None: the provider refused it
+    for good (the payment is disputed, or was refunded in its dashboard); nothing moved."""
+
     payment_intent: str
     cents: int
-    refund_id: str
+    refund_id: str | None
 
 
 @dataclass(frozen=True)
@@ -670,9 +673,11 @@ class Order:
         return plan
 
     def refund_key(self, payment_intent: str) -> str:
-        """The provider's idempotency key for a refund made by this order's next change: a
-        retried request finds the same refund instead of making a second."""
-        return f"{self.order_id}-v{self.version + 1}-{payment_intent}"
+        """The provider's idempotency key for the refund of a payment when this order is
+        cancelled. An order is cancelled once, so the key is the same for every attempt at it,
+        even after unrelated changes to the order in between: a retried request finds the
+        refund the provider already made instead of making a second."""
+        return f"{self.order_id}-cancel-{payment_intent}"
 
     def decline(self, actor: str, note: str, refunds: list[Refund], now: datetime) -> None:
         """P5: staff decline the request: cancelled, fully refunded."""
@@ -711,8 +716,13 @@ class Order:
         now: datetime,
         data: dict[str, Any],
     ) -> None:
-        for refund in refunds:
+        made = [r for r in refunds if r.refund_id is not None]
+        for refund in made:
             self._add_refund(refund)
+        refused = [r for r in refunds if r.refund_id is None]
+        if refused:
+            self._flag("REFUND_FAILED")
+            data = {**data, "refund_failed_cents": sum(r.cents for r in refused)}
         self.checkout = None
         self.ship_watch = None
         self._record(
@@ -723,8 +733,8 @@ class Order:
             to=S.CANCELLED,
             data={
                 **data,
-                "refund_cents": sum(r.cents for r in refunds),
-                "refund_ids": [r.refund_id for r in refunds],
+                "refund_cents": sum(r.cents for r in made),
+                "refund_ids": [r.refund_id for r in made],
             },
         )
 
@@ -749,6 +759,7 @@ class Order:
     ) -> None:
         self.ship_by = calendar.ship_by(now)
         self.ship_watch = _watch(self.ship_by, calendar)
+        self.delay = None  # a fresh run (a remake) carries no earlier run's delay
         self._record(
             event_type,
             actor,
@@ -1042,11 +1053,16 @@ class Order:
 
     def erasable(self, now: datetime) -> bool:
         """Finished for good: delivered with its claim window closed and no open claim, or
-        ended unpaid or cancelled. Amounts and history stay for the books."""
+        cancelled, or recorded as expired. Amounts and history stay for the books.
+
+        An unpaid order past its deadline that is not yet recorded as expired is not: P3 lets a
+        payment made in time still reinstate it, and only the expiry (the sweep closing the
+        checkout at the provider first, or the provider reporting the session expired) rules
+        that out."""
         if self.status is S.DELIVERED:
             closed = self.claim_deadline is not None and now > self.claim_deadline
             return closed and not any(c.is_open for c in self.claims)
-        return self.effective_status(now) in (S.EXPIRED, S.CANCELLED)
+        return self.status in (S.EXPIRED, S.CANCELLED)
 
     @property
     def erased(self) -> bool:
