@@ -61,7 +61,15 @@ from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.claims import ClaimStatus, EvidenceStatus
 from atelier.domain.customization import Customization
 from atelier.domain.errors import ConflictError, InvalidRequestError, ServiceUnavailableError
-from atelier.domain.order import TRANSITIONS, Address, Contact, HistoryEntry, Order, OrderStatus
+from atelier.domain.order import (
+    PAYMENT_EVENT_HORIZON,
+    TRANSITIONS,
+    Address,
+    Contact,
+    HistoryEntry,
+    Order,
+    OrderStatus,
+)
 from atelier.ports import SessionState, UploadTicket
 from atelier.services.claims import Claims, lapse_unsubmitted_claims
 from atelier.services.create_order import PlaceOrder, create_order
@@ -1259,6 +1267,13 @@ class OrderModel(RuleBasedStateMachine):
             closed = self.party_closed.get(order.order_id)
             if closed is not None and closed >= made.paid_at:
                 continue
+            erased = [i for i, e in enumerate(history) if e.event_type == "PersonalDataErased"]
+            if erased and any(
+                e.event_type in ("RefundIssued", "RefundFailed") for e in history[erased[0] :]
+            ):
+                # Erased past PAYMENT_EVENT_HORIZON only (check_personal_data): the provider
+                # no longer resends an event that late, so one arriving anyway is refunded.
+                continue
             accepted = sum(1 for p in order.payments if p.accepted)
             if accepted >= (1 if made.kind == "ORDER" else 2):
                 continue
@@ -1438,6 +1453,10 @@ def check_personal_data(order: Order, history: list[HistoryEntry]) -> None:
     for entry in history:
         if entry.event_type == "PersonalDataErased":
             assert entry.to_status is not S.PENDING_PAYMENT, "an order still payable was erased"
+            if entry.to_status is S.EXPIRED:
+                assert entry.at > order.payment_due_at + PAYMENT_EVENT_HORIZON, (
+                    "an expired order erased while a payment made in time may still arrive"
+                )
     if order.erased and order.status in (S.IN_REVIEW, S.IN_PRODUCTION, S.SHIPPED):
         raise AssertionError(
             f"an erased order is {order.status}: "
@@ -1627,3 +1646,57 @@ def test_P6_an_order_paid_in_time_is_never_erased_before_it_is_made() -> None:
     order = w.stored(order_id)
     assert order.status is S.IN_PRODUCTION  # P3: the payment counts
     assert not order.erased, f"in production for {order.contact} at {order.shipping_address}"
+
+
+def _paid_elsewhere(w: OrderModel, order_id: str, at: datetime) -> PaymentEvent:
+    """A payment for the order made outside its checkout, at `at`; its event not yet sent."""
+    order = w.stored(order_id)
+    w.gateway.charges["pi_elsewhere"] = order.price.total_cents
+    return PaymentEvent(
+        "stripe:evt_elsewhere",
+        PaymentEventKind.PAID,
+        at,
+        "payment_intent.succeeded",
+        order_id,
+        None,
+        "pi_elsewhere",
+        order.price.total_cents,
+        "usd",
+    )
+
+
+def test_P6_an_expired_order_is_erased_only_once_no_payment_in_time_can_still_arrive() -> None:
+    """Found by the long run after the first fix: the sweep expired the order, a payment made
+    in time outside its checkout was still on its way, and erasure let it reinstate the order."""
+    w = _world()
+    w.create("signet-ring", "agreed", "cust-a")
+    order_id = w.order_ids[0]
+    due = w.stored(order_id).payment_due_at
+    late_event = _paid_elsewhere(w, order_id, due - timedelta(minutes=5))
+    w.clock.set(due + timedelta(minutes=1))
+    expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
+    assert w.stored(order_id).status is S.EXPIRED
+
+    w.clock.set(due + PAYMENT_EVENT_HORIZON)  # Stripe may still be resending the event
+    erase_customer(w.orders, w.clock, "staff:x", "cust-a")
+    assert not w.stored(order_id).erased
+    assert w.apply(late_event) is Outcome.CONFIRMED  # P3: the payment counts
+    assert w.stored(order_id).status is S.IN_PRODUCTION
+
+
+def test_P6_a_payment_event_for_an_erased_order_is_refunded_not_made() -> None:
+    w = _world()
+    w.create("signet-ring", "agreed", "cust-a")
+    order_id = w.order_ids[0]
+    due = w.stored(order_id).payment_due_at
+    resent = _paid_elsewhere(w, order_id, due - timedelta(minutes=5))
+    w.clock.set(due + timedelta(minutes=1))
+    expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
+    w.clock.set(due + PAYMENT_EVENT_HORIZON + timedelta(seconds=1))
+    erase_customer(w.orders, w.clock, "staff:x", "cust-a")
+    assert w.stored(order_id).erased
+
+    assert w.apply(resent) is Outcome.REFUNDED  # resent by hand after the horizon
+    order = w.stored(order_id)
+    assert order.status is S.EXPIRED
+    check_provider_books(w.orders, w.order_ids, w.gateway)

@@ -193,6 +193,11 @@ class PaymentVerdict(StrEnum):
     WRONG_AMOUNT = "wrong_amount"  # not the amount due: flagged and refunded
 
 
+# Stripe resends an event its webhook endpoint did not acknowledge for up to three days
+# (docs.stripe.com/webhooks/process-undelivered-events): after that, no event for a payment
+# made before an order's deadline can still reinstate it.
+PAYMENT_EVENT_HORIZON = timedelta(days=3)
+
 REFUND_REASONS = {
     PaymentVerdict.LATE: "payment made after the payment deadline",
     PaymentVerdict.NOT_PAYABLE: "payment for an order that is not awaiting payment",
@@ -426,6 +431,8 @@ class Order:
         """What a payment the provider reports means for this order; changes nothing."""
         if any(p.payment_intent == incoming.payment_intent for p in self.payments):
             return PaymentVerdict.DUPLICATE
+        if self.erased:  # never made for an address that is gone: refunded
+            return PaymentVerdict.NOT_PAYABLE
         due = self.amount_due()
         if due is None:
             return PaymentVerdict.NOT_PAYABLE
@@ -1055,14 +1062,16 @@ class Order:
         """Finished for good: delivered with its claim window closed and no open claim, or
         cancelled, or recorded as expired. Amounts and history stay for the books.
 
-        An unpaid order past its deadline that is not yet recorded as expired is not: P3 lets a
-        payment made in time still reinstate it, and only the expiry (the sweep closing the
-        checkout at the provider first, or the provider reporting the session expired) rules
-        that out."""
+        An unpaid order is not until it is recorded as expired and PAYMENT_EVENT_HORIZON has
+        passed since its deadline: P3 lets a payment made in time reinstate it whenever its
+        event arrives, and the provider stops resending events after that horizon. (A payment
+        event for an erased order, resent by hand later still, is refunded: `assess_payment`.)"""
         if self.status is S.DELIVERED:
             closed = self.claim_deadline is not None and now > self.claim_deadline
             return closed and not any(c.is_open for c in self.claims)
-        return self.status in (S.EXPIRED, S.CANCELLED)
+        if self.status is S.EXPIRED:
+            return now > self.payment_due_at + PAYMENT_EVENT_HORIZON
+        return self.status is S.CANCELLED
 
     @property
     def erased(self) -> bool:
