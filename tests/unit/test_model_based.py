@@ -1700,3 +1700,19 @@ def test_P6_a_payment_event_for_an_erased_order_is_refunded_not_made() -> None:
     order = w.stored(order_id)
     assert order.status is S.EXPIRED
     check_provider_books(w.orders, w.order_ids, w.gateway)
+
+
+def test_P5_agreeing_to_a_surcharge_twice_opens_one_checkout() -> None:
+    """Found by the long run: a second accept opened a second checkout; the first, paid in
+    time, was not the one the lapse sweep closed, and the order was cancelled."""
+    w = _world()
+    order_id = _paid_order(w, request="remarks")
+    w.workshop.review("staff:x", order_id, Decision.SURCHARGE, surcharge_cents=2500, note="mold")
+    first = w.workshop.accept_surcharge("cust-a", order_id)
+    again = w.workshop.accept_surcharge("cust-a", order_id)
+    assert first.checkout is not None and again.checkout == first.checkout
+    w.clock.advance(hours=23)
+    w.pay_session(first.checkout.session_id, deliver=False)  # in time; the webhook is late
+    w.clock.advance(hours=2)
+    w.workshop.lapse_surcharges(SweepReport())
+    assert w.stored(order_id).status is S.IN_PRODUCTION

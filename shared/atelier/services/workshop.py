@@ -146,10 +146,14 @@ class Workshop:
         return self.post_message("customer", customer_id, order_id, text)
 
     def accept_surcharge(self, customer_id: str, order_id: str) -> Order:
-        """P5: the customer agrees; they get a checkout for the surcharge, due by its deadline."""
+        """P5: the customer agrees; they get a checkout for the surcharge, due by its deadline.
+        Agreeing again answers the same checkout: a second one could be paid as well, and
+        only the current one is closed before the surcharge lapses."""
         order = get_customer_order(self.orders, customer_id, order_id)
         now = self.clock.now()
         surcharge = order.require_surcharge_payable(now)
+        if order.checkout is not None:
+            return order
         checkout = self.gateway.create_checkout(
             order_id=order.order_id,
             amount_cents=surcharge.cents,
