@@ -43,6 +43,12 @@ def test_one_paid_webhook_costs_one_read_and_one_transaction(api, orders, clock,
     assert counted == {"GetItem": 1}  # a repeat reads the order, sees the payment, writes nothing
 
 
+def test_a_warm_container_places_an_order_without_reading_the_catalog(api, orders, counted):
+    counted.clear()
+    assert api.call("POST", "/orders", order_body()).status == 201
+    assert counted == {"TransactWriteItems": 1}
+
+
 def test_the_sweep_costs_one_read_and_one_transaction_per_expired_order(
     orders, clock, stack, counted
 ):
