@@ -1,24 +1,13 @@
-"""How many DynamoDB requests the payment paths make (docs/payments.md quotes these)."""
+"""How many DynamoDB requests the payment paths make (docs/payments.md quotes these), and
+a warm order (docs/performance.md)."""
 
 import json
-from collections import Counter
 
 import pytest
 
 from atelier.domain.webhook_signature import sign_payload
 from tests.factories import order_body, ring, stripe_session_event
 from tests.integration.conftest import WEBHOOK_SECRET, invoke_schedule
-
-
-@pytest.fixture
-def counted(container):
-    calls: Counter[str] = Counter()
-
-    def count(model, **kwargs):
-        calls[model.name] += 1
-
-    container.dynamodb.meta.events.register("before-call.dynamodb", count)
-    return calls
 
 
 @pytest.fixture
