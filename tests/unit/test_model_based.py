@@ -785,6 +785,7 @@ class OrderModel(RuleBasedStateMachine):
                             PaymentEventKind.REFUNDED,
                             now,
                             "charge.refunded",
+                            order_id=order.order_id,  # as Stripe's charge metadata carries it
                             payment_intent=payment.payment_intent,
                             refunded_total_cents=refunded,
                         )
