@@ -934,7 +934,7 @@ class OrderModel(RuleBasedStateMachine):
         if cancelled is None:
             return
         assert mode != "too_much", "a refund above what was paid was accepted"
-        assert cancelled.status is S.CANCELLED
+        assert cancelled.order.status is S.CANCELLED
         self.kept[order_id] = refundable - (refundable if cents is None else cents)
         self.party_closed[order_id] = self.clock.now()
 
