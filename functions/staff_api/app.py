@@ -93,7 +93,7 @@ def get_order(order_id: OrderId) -> StaffOrderView:
 @app.post(
     "/staff/orders/<order_id>/review",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def review(order_id: OrderId, body: ReviewIn) -> StaffOrderView:
     """ACCEPT (to production, ship_by from now), SURCHARGE (the customer pays it within 24 h)
@@ -112,7 +112,7 @@ def review(order_id: OrderId, body: ReviewIn) -> StaffOrderView:
 @app.post(
     "/staff/orders/<order_id>/cancel",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def cancel(order_id: OrderId, body: StaffCancelIn) -> StaffOrderView:
     """Cancel a paid order with a reason and a full (default) or partial refund."""
@@ -124,7 +124,7 @@ def cancel(order_id: OrderId, body: StaffCancelIn) -> StaffOrderView:
 @app.post(
     "/staff/orders/<order_id>/delay",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def delay(order_id: OrderId, body: DelayIn) -> StaffOrderView:
     """P7: a reason and a new expected ship date; the customer is emailed both."""
@@ -136,7 +136,7 @@ def delay(order_id: OrderId, body: DelayIn) -> StaffOrderView:
 @app.post(
     "/staff/orders/<order_id>/ship",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def ship(order_id: OrderId, body: ShipIn) -> StaffOrderView:
     actor = auth.staff_id(app)
@@ -147,7 +147,7 @@ def ship(order_id: OrderId, body: ShipIn) -> StaffOrderView:
 @app.post(
     "/staff/orders/<order_id>/deliver",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def deliver(order_id: OrderId, body: DeliverIn) -> StaffOrderView:
     actor = auth.staff_id(app)
@@ -158,7 +158,7 @@ def deliver(order_id: OrderId, body: DeliverIn) -> StaffOrderView:
 @app.post(
     "/staff/orders/<order_id>/messages",
     tags=STAFF,
-    **documented(201, MessageView, 401, 403, 404, 422, 503),
+    **documented(201, MessageView, 401, 403, 404, 415, 422, 503),
 )
 def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
     """P8: a consultation message to the customer, who is emailed that it arrived."""
@@ -186,7 +186,7 @@ def list_claims(
 @app.post(
     "/staff/claims/<claim_id>/decision",
     tags=STAFF,
-    **documented(200, ClaimView, 401, 403, 404, 409, 422, 503),
+    **documented(200, ClaimView, 401, 403, 404, 409, 415, 422, 503),
 )
 def decide_claim(claim_id: Annotated[str, Path(max_length=64)], body: ClaimDecisionIn) -> ClaimView:
     """APPROVE (REMAKE or REPLACE: a prepaid return label, back to production with a new
@@ -227,7 +227,7 @@ def list_designs(
 @app.post(
     "/staff/customers/<customer_id>/erase",
     tags=STAFF,
-    **documented(200, ErasureView, 401, 403, 422, 503),
+    **documented(200, ErasureView, 401, 403, 415, 422, 503),
 )
 def erase_customer(customer_id: Annotated[str, Path(max_length=128)]) -> ErasureView:
     """P6: anonymize the customer's personal data in their finished orders (past the claim

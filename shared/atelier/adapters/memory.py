@@ -19,7 +19,13 @@ from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
 from atelier.notifications.render import Email
-from atelier.ports import OrderDetails, Page, SessionState, SessionStatus
+from atelier.ports import (
+    OrderDetails,
+    Page,
+    SessionState,
+    SessionStatus,
+    payment_request_changed,
+)
 
 
 class InMemoryProductRepository:
@@ -244,8 +250,9 @@ class InMemoryPaymentGateway:
     def refund(
         self, *, payment_intent: str, amount_cents: int, idempotency_key: str, reason: str
     ) -> str:
-        if idempotency_key not in self.refunds:
-            self.refunds[idempotency_key] = (payment_intent, amount_cents, reason)
+        request = (payment_intent, amount_cents, reason)
+        if self.refunds.setdefault(idempotency_key, request) != request:
+            raise payment_request_changed("refund")  # as Stripe's idempotency_error
         return f"re_{idempotency_key}"
 
     def refunded_cents(self, payment_intent: str) -> int:

@@ -9,13 +9,19 @@ from enum import StrEnum
 from functools import partial
 
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.errors import NotFoundError
+from atelier.domain.errors import ConflictError, NotFoundError
 from atelier.domain.messages import Author, Message
 from atelier.domain.order import Order, OrderStatus, Refund
 from atelier.observability import logger
 from atelier.ports import Clock, OrderDetails, OrderRepository, PaymentGateway
 from atelier.services.customer_orders import get_customer_order
-from atelier.services.payments import SweepReport, for_each_due
+from atelier.services.payments import (
+    PROVIDER_REFUSED,
+    Outcome,
+    SweepReport,
+    close_checkout,
+    for_each_due,
+)
 
 
 class Decision(StrEnum):
@@ -40,16 +46,25 @@ class Workshop:
         return order
 
     def _refund(self, order: Order, cents: int | None, reason: str) -> list[Refund]:
-        """Refund through the provider before the change commits. The idempotency key is tied
-        to the order's next version, so a retried request never refunds twice."""
+        """Refund through the provider before the change commits, keyed on the cancellation of
+        each payment (`Order.refund_key`), so a retried request never refunds twice. A payment
+        the provider refuses for good is recorded as refused (the order is flagged for staff)
+        while the refunds it did make are still recorded: the books match the provider's."""
         refunds = []
         for payment_intent, amount in order.refund_plan(cents):
-            refund_id = self.gateway.refund(
-                payment_intent=payment_intent,
-                amount_cents=amount,
-                idempotency_key=order.refund_key(payment_intent),
-                reason=reason,
-            )
+            refund_id: str | None
+            try:
+                refund_id = self.gateway.refund(
+                    payment_intent=payment_intent,
+                    amount_cents=amount,
+                    idempotency_key=order.refund_key(payment_intent),
+                    reason=reason,
+                )
+            except ConflictError as exc:
+                if exc.code != PROVIDER_REFUSED:
+                    raise
+                logger.warning("provider refused the refund", order_id=order.order_id)
+                refund_id = None
             refunds.append(Refund(payment_intent, amount, refund_id))
         return refunds
 
@@ -178,6 +193,11 @@ class Workshop:
         order = self._order(order_id)
         if not order.surcharge_lapsed(now):
             return "skipped"
+        # P5 as P3: close the surcharge checkout first; a surcharge paid in time whose webhook
+        # has not arrived yet is taken, not lapsed.
+        if close_checkout(order, self.gateway, now, self.calendar) is Outcome.CONFIRMED:
+            self.orders.save(order)
+            return "paid"
         order.lapse_surcharge(self._refund(order, None, "surcharge not paid in time"), now)
         self.orders.save(order)
         return "lapsed"
