@@ -37,6 +37,7 @@ from atelier.bootstrap import get_container
 from atelier.domain.claims import ClaimStatus
 from atelier.domain.order import Order, OrderStatus
 from atelier.observability import logger, metrics, tracer
+from atelier.ports import OrderDetails
 from atelier.services import privacy
 from atelier.services.workshop import Decision
 
@@ -47,9 +48,10 @@ OrderId = Annotated[str, Path(max_length=64)]
 STAFF = ["staff"]
 
 
-def _view(order_id: str) -> StaffOrderView:
-    c = get_container()
-    return StaffOrderView.of_details(c.workshop.details(order_id), c.clock.now())
+def _view(details: OrderDetails) -> StaffOrderView:
+    """The staff view of what a route read or changed (a transition answers from its own
+    read and write: no second read)."""
+    return StaffOrderView.of_details(details, get_container().clock.now())
 
 
 def _summary(order: Order) -> StaffOrderSummary:
@@ -85,7 +87,7 @@ def list_orders(
 )
 def get_order(order_id: OrderId) -> StaffOrderView:
     auth.staff_id(app)
-    return _view(order_id)
+    return _view(get_container().workshop.details(order_id))
 
 
 @app.post(
@@ -97,14 +99,14 @@ def review(order_id: OrderId, body: ReviewIn) -> StaffOrderView:
     """ACCEPT (to production, ship_by from now), SURCHARGE (the customer pays it within 24 h)
     or DECLINE (cancelled with a full refund)."""
     actor = auth.staff_id(app)
-    get_container().workshop.review(
+    details = get_container().workshop.review(
         actor,
         order_id,
         Decision(body.decision),
         surcharge_cents=body.surcharge_cents,
         note=body.note,
     )
-    return _view(order_id)
+    return _view(details)
 
 
 @app.post(
@@ -115,8 +117,8 @@ def review(order_id: OrderId, body: ReviewIn) -> StaffOrderView:
 def cancel(order_id: OrderId, body: StaffCancelIn) -> StaffOrderView:
     """Cancel a paid order with a reason and a full (default) or partial refund."""
     actor = auth.staff_id(app)
-    get_container().workshop.cancel(actor, order_id, body.reason, body.refund_cents)
-    return _view(order_id)
+    details = get_container().workshop.cancel(actor, order_id, body.reason, body.refund_cents)
+    return _view(details)
 
 
 @app.post(
@@ -127,8 +129,8 @@ def cancel(order_id: OrderId, body: StaffCancelIn) -> StaffOrderView:
 def delay(order_id: OrderId, body: DelayIn) -> StaffOrderView:
     """P7: a reason and a new expected ship date; the customer is emailed both."""
     actor = auth.staff_id(app)
-    get_container().workshop.delay(actor, order_id, body.reason, body.expected_ship_date)
-    return _view(order_id)
+    details = get_container().workshop.delay(actor, order_id, body.reason, body.expected_ship_date)
+    return _view(details)
 
 
 @app.post(
@@ -138,8 +140,8 @@ def delay(order_id: OrderId, body: DelayIn) -> StaffOrderView:
 )
 def ship(order_id: OrderId, body: ShipIn) -> StaffOrderView:
     actor = auth.staff_id(app)
-    get_container().workshop.ship(actor, order_id, body.carrier, body.tracking_number)
-    return _view(order_id)
+    details = get_container().workshop.ship(actor, order_id, body.carrier, body.tracking_number)
+    return _view(details)
 
 
 @app.post(
@@ -149,8 +151,8 @@ def ship(order_id: OrderId, body: ShipIn) -> StaffOrderView:
 )
 def deliver(order_id: OrderId, body: DeliverIn) -> StaffOrderView:
     actor = auth.staff_id(app)
-    get_container().workshop.deliver(actor, order_id, body.delivered_at)
-    return _view(order_id)
+    details = get_container().workshop.deliver(actor, order_id, body.delivered_at)
+    return _view(details)
 
 
 @app.post(

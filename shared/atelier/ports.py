@@ -80,8 +80,6 @@ class OrderRepository(Protocol):
     def redact_messages(self, order_id: str) -> None:
         """Replace the text of the order's consultation messages (P6 erasure)."""
 
-    def find_by_claim(self, claim_id: str) -> Order | None: ...
-
     def claims_by_status(
         self, status: ClaimStatus, *, limit: int, cursor: str | None
     ) -> Page[str]: ...

@@ -782,6 +782,7 @@ class OrderModel(RuleBasedStateMachine):
                             PaymentEventKind.REFUNDED,
                             now,
                             "charge.refunded",
+                            order_id=order.order_id,  # as Stripe's charge metadata carries it
                             payment_intent=payment.payment_intent,
                             refunded_total_cents=refunded,
                         )
@@ -930,7 +931,7 @@ class OrderModel(RuleBasedStateMachine):
         if cancelled is None:
             return
         assert mode != "too_much", "a refund above what was paid was accepted"
-        assert cancelled.status is S.CANCELLED
+        assert cancelled.order.status is S.CANCELLED
         self.kept[order_id] = refundable - (refundable if cents is None else cents)
         self.party_closed[order_id] = self.clock.now()
 

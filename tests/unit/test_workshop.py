@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from atelier.domain.errors import ConflictError, ServiceUnavailableError
+from atelier.domain.messages import Message
 from atelier.domain.order import OrderStatus
 from atelier.services.workshop import Decision, Workshop
 from tests.unit.test_payments import CALENDAR, World
@@ -43,7 +44,7 @@ def test_P5_decline_refunds_exactly_once_even_when_the_first_commit_fails(world,
     monkeypatch.setattr(world.orders, "save", flaky_save)
     with pytest.raises(ServiceUnavailableError):
         shop.review("staff:x", order.order_id, Decision.DECLINE, note="cannot make it")
-    declined = shop.review("staff:x", order.order_id, Decision.DECLINE, note="cannot make it")
+    declined = shop.review("staff:x", order.order_id, Decision.DECLINE, note="cannot make it").order
     assert declined.status is S.CANCELLED
     assert len(world.gateway.refunds) == 1  # the retry found the same refund by its key
     assert declined.refunded_cents == 13900
@@ -55,7 +56,7 @@ def test_P5_a_surcharge_request_then_accept_waives_it(world):
     shop.review("staff:x", order.order_id, Decision.SURCHARGE, surcharge_cents=2000, note="mold")
     with pytest.raises(ConflictError):
         shop.review("staff:x", order.order_id, Decision.SURCHARGE, surcharge_cents=1, note="again")
-    accepted = shop.review("staff:x", order.order_id, Decision.ACCEPT)
+    accepted = shop.review("staff:x", order.order_id, Decision.ACCEPT).order
     assert accepted.status is S.IN_PRODUCTION
     assert accepted.price.surcharge_cents == 0
     assert accepted.due_entries().keys() == {"SHIP_WARNING", "SHIP_LATE"}
@@ -88,7 +89,7 @@ def test_P7_a_delay_moves_the_watch_and_a_new_date_is_announced_again(world):
     first = world.reload(order).ship_watch
     delayed = shop.delay(
         "staff:x", order.order_id, "stone late", first.ship_date + timedelta(days=7)
-    )
+    ).order
     assert delayed.ship_watch.ship_date == first.ship_date + timedelta(days=7)
     assert not delayed.ship_watch.warned and not delayed.ship_watch.late
     assert delayed.delay.reason == "stone late"
@@ -126,7 +127,7 @@ def test_a_cancel_retried_with_another_amount_after_a_lost_commit_refunds_nothin
     assert "first asked" in str(changed.value)
     assert world.reload(order).version == before.version  # nothing written
     assert world.gateway.refunded_cents(before.payments[0].payment_intent) == 5000
-    cancelled = shop.cancel("staff:x", order.order_id, "no stones", 5000)  # the first amount
+    cancelled = shop.cancel("staff:x", order.order_id, "no stones", 5000).order  # first amount
     assert cancelled.status is S.CANCELLED
     assert cancelled.refunded_cents == 5000
     assert len(world.gateway.refunds) == 1
@@ -140,7 +141,7 @@ def test_a_refund_the_provider_refuses_for_good_still_cancels_and_flags_the_orde
         raise ConflictError("The charge is disputed.", code="PAYMENT_PROVIDER_REFUSED")
 
     world.gateway.refund = refuse
-    cancelled = shop.cancel("staff:x", order.order_id, "no stones", None)
+    cancelled = shop.cancel("staff:x", order.order_id, "no stones", None).order
 
     assert cancelled.status is S.CANCELLED
     assert cancelled.refunded_cents == 0
@@ -180,3 +181,18 @@ def _fails_once(real):
         return real(o, **kwargs)
 
     return save
+
+
+def test_a_staff_transition_answers_the_order_as_saved_with_its_whole_history(world):
+    order = reviewed(world)
+    world.orders.add_message(
+        Message.post(order.order_id, "staff", "staff:x", "How thin?", world.clock.now())
+    )
+    answered = workshop(world).review("staff:x", order.order_id, Decision.ACCEPT)
+    stored = world.orders.details(order.order_id)
+    assert answered.order == stored.order
+    assert answered.order.persisted == stored.order.persisted
+    assert [h.event_type for h in answered.history] == [h.event_type for h in stored.history]
+    assert answered.history[-1].event_type == "ReviewAccepted"
+    assert answered.history == stored.history
+    assert [m.text for m in answered.messages] == ["How thin?"]

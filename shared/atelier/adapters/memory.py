@@ -166,17 +166,6 @@ class InMemoryOrderRepository:
             dataclasses.replace(m, text="[erased]") for m in self.messages.get(order_id, [])
         ]
 
-    def find_by_claim(self, claim_id: str) -> Order | None:
-        order_id = next(
-            (
-                o.order_id
-                for o in self._orders.values()
-                if any(c.claim_id == claim_id for c in o.claims)
-            ),
-            None,
-        )
-        return self.get(order_id) if order_id else None
-
     def claims_by_status(self, status: ClaimStatus, *, limit: int, cursor: str | None) -> Page[str]:
         claims = sorted(
             (c.created_at, c.claim_id)

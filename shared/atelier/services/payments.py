@@ -115,7 +115,17 @@ def apply_payment_event(
 
 def _order_for(event: PaymentEvent, orders: OrderRepository) -> Order | None:
     if event.kind in (PaymentEventKind.REFUNDED, PaymentEventKind.DISPUTED):
-        return orders.find_by_payment_intent(event.payment_intent) if event.payment_intent else None
+        if not event.payment_intent:
+            return None
+        # An order id the event names (Stripe's charges copy it from the payment intent's
+        # metadata) is used when that order has the payment: one read. Otherwise (a dispute,
+        # or metadata edited in the dashboard) the payment intent's pointer finds the order.
+        named = orders.get(event.order_id) if event.order_id else None
+        if named is not None and any(
+            p.payment_intent == event.payment_intent for p in named.payments
+        ):
+            return named
+        return orders.find_by_payment_intent(event.payment_intent)
     if event.kind is PaymentEventKind.IGNORED or not event.order_id:
         return None
     return orders.get(event.order_id)

@@ -3,7 +3,7 @@ refunds, delays, shipping, delivery, consultation messages, and the ship-by watc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from functools import partial
@@ -76,6 +76,13 @@ class Workshop:
             raise NotFoundError(f"There is no order {order_id!r}.")
         return found
 
+    def _save(self, found: OrderDetails) -> OrderDetails:
+        """Commit the order's change and answer its details as they now are: what was read
+        (one consistent query) and the history the change added, without reading again."""
+        added = list(found.order.new_history)
+        self.orders.save(found.order)
+        return replace(found, history=[*found.history, *added])
+
     def review(
         self,
         actor: str,
@@ -84,8 +91,9 @@ class Workshop:
         *,
         surcharge_cents: int | None = None,
         note: str | None = None,
-    ) -> Order:
-        order = self._order(order_id)
+    ) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         now = self.clock.now()
         if decision is Decision.ACCEPT:
             order.accept_review(actor, now, self.calendar)
@@ -94,36 +102,39 @@ class Workshop:
         else:
             order.require_status(OrderStatus.IN_REVIEW, action="declined")
             order.decline(actor, note or "", self._refund(order, None, "request declined"), now)
-        self.orders.save(order)
+        saved = self._save(found)
         logger.info("review decided", order_id=order_id, decision=decision, status=order.status)
-        return order
+        return saved
 
-    def cancel(self, actor: str, order_id: str, reason: str, refund_cents: int | None) -> Order:
-        order = self._order(order_id)
+    def cancel(
+        self, actor: str, order_id: str, reason: str, refund_cents: int | None
+    ) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         order.require_status(OrderStatus.IN_REVIEW, OrderStatus.IN_PRODUCTION, action="cancelled")
         refunds = self._refund(order, refund_cents, "cancelled by the shop")
         order.cancel_by_staff(actor, reason, refunds, self.clock.now())
-        self.orders.save(order)
+        saved = self._save(found)
         logger.info("order cancelled by staff", order_id=order_id, refund_cents=refund_cents)
-        return order
+        return saved
 
-    def delay(self, actor: str, order_id: str, reason: str, expected: date) -> Order:
-        order = self._order(order_id)
+    def delay(self, actor: str, order_id: str, reason: str, expected: date) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         order.record_delay(actor, reason, expected, self.clock.now(), self.calendar)
-        self.orders.save(order)
-        return order
+        return self._save(found)
 
-    def ship(self, actor: str, order_id: str, carrier: str, tracking_number: str) -> Order:
-        order = self._order(order_id)
+    def ship(self, actor: str, order_id: str, carrier: str, tracking_number: str) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         order.ship(actor, carrier, tracking_number, self.clock.now())
-        self.orders.save(order)
-        return order
+        return self._save(found)
 
-    def deliver(self, actor: str, order_id: str, delivered_at: datetime) -> Order:
-        order = self._order(order_id)
+    def deliver(self, actor: str, order_id: str, delivered_at: datetime) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         order.deliver(actor, delivered_at, self.clock.now(), self.calendar)
-        self.orders.save(order)
-        return order
+        return self._save(found)
 
     def post_message(self, author: Author, author_id: str, order_id: str, text: str) -> Message:
         """P8: the order must exist (for a customer: be theirs; the caller checks)."""
