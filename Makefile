@@ -57,7 +57,7 @@ integration: install
 e2e: install
 	$(PY) -m pytest -m e2e
 
-## Schemathesis against a fresh local stack (bounded; not yet part of `make test`).
+## Schemathesis alone against a fresh local stack (bounded; also part of `make test`).
 fuzz: install
 	$(PY) -m pytest tests/fuzz -m fuzz -q
 

@@ -98,16 +98,30 @@ def session_event(
 def charge_event(
     order: dict[str, Any], event_type: str, *, created: datetime, event_id: str
 ) -> dict[str, Any]:
-    """`charge.refunded` (a partial refund made in the dashboard) or `charge.dispute.created`."""
+    """`charge.refunded` (a partial refund made in the dashboard) or `charge.dispute.created`,
+    with what Stripe puts in each: a charge carries the metadata its payment intent had (our
+    order id), a dispute only its charge, payment intent and metadata of its own."""
     total = order["amounts"]["total_cents"]
     charge: dict[str, Any] = {
         "id": f"ch_{order['order_id']}",
+        "object": "charge",
         "payment_intent": f"pi_{order['order_id']}",
         "amount": total,
         "currency": "usd",
+        "metadata": {"order_id": order["order_id"]},
     }
     if event_type == "charge.refunded":
         charge["amount_refunded"] = 2000
+    else:
+        charge = {
+            "id": f"du_{order['order_id']}",
+            "object": "dispute",
+            "charge": charge["id"],
+            "payment_intent": charge["payment_intent"],
+            "amount": total,
+            "currency": "usd",
+            "metadata": {},
+        }
     return {
         "id": event_id,
         "type": event_type,

@@ -10,28 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-READY = "Atelier local stack ready on "
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from infra.local.launcher import StackFailed, start_stack
 
 
 @dataclass
@@ -145,47 +133,19 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="requests per key")
     parser.add_argument("--workers", type=int, default=8, help="client threads")
     args = parser.parse_args()
-    environment = {
-        **os.environ,
-        "ATELIER_PORT": str(_free_port()),
-        "MOTO_PORT": str(_free_port()),
-        "PYTHONUNBUFFERED": "1",
-    }
-    stack = subprocess.Popen(
-        [sys.executable, "-m", "infra.local"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     try:
-        assert stack.stdout is not None
-        base = ""
-        deadline = time.monotonic() + 60
-        for line in stack.stdout:
-            if line.startswith(READY):
-                base = line[len(READY) :].strip()
-                break
-            if time.monotonic() > deadline:
-                break
-        if not base:
-            print("the local stack did not start", file=sys.stderr)
-            return 1
-        # Keep reading its log, or the pipe fills and the stack blocks on its next line.
-        threading.Thread(target=lambda: [None for _ in stack.stdout or ()], daemon=True).start()
+        stack = start_stack()
+    except StackFailed as failed:
+        print(failed, file=sys.stderr)
+        return 1
+    try:
         started = time.perf_counter()
-        result = run(base, args.keys, args.repeats, args.workers)
+        result = run(stack.base_url, args.keys, args.repeats, args.workers)
         result["seconds"] = round(time.perf_counter() - started, 1)
         print(json.dumps(result, indent=2))
         return 0 if result["ok"] else 1
     finally:
-        stack.terminate()
-        try:
-            stack.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            stack.kill()
-            stack.wait()
+        stack.stop(timeout_s=30)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def get_openapi() -> Response[str]:
     return Response(200, content_types.APPLICATION_JSON, published_document())
 
 
-@app.post("/orders", tags=["orders"], **documented(201, OrderView, 400, 401, 409, 422, 503))
+@app.post("/orders", tags=["orders"], **documented(201, OrderView, 400, 401, 409, 415, 422, 503))
 def post_order(body: CreateOrderIn, idempotency_key: IdempotencyKey = None) -> Response[Any]:
     container = get_container()
     customer = auth.customer_id(app)
@@ -131,7 +131,7 @@ def get_order(order_id: OrderId) -> OrderView:
 @app.post(
     "/orders/<order_id>/cancel",
     tags=["orders"],
-    **documented(200, OrderView, 401, 404, 409, 422, 503),
+    **documented(200, OrderView, 401, 404, 409, 415, 422, 503),
 )
 def post_cancel(order_id: OrderId) -> OrderView:
     c = get_container()
@@ -144,7 +144,7 @@ def post_cancel(order_id: OrderId) -> OrderView:
 @app.post(
     "/orders/<order_id>/checkout",
     tags=["orders"],
-    **documented(200, OrderView, 401, 404, 409, 422, 503),
+    **documented(200, OrderView, 401, 404, 409, 415, 422, 503),
 )
 def post_checkout(order_id: OrderId) -> OrderView:
     """A fresh checkout while at least 30 minutes of the payment window remain."""
@@ -169,7 +169,7 @@ def list_messages(order_id: OrderId) -> MessagePage:
 @app.post(
     "/orders/<order_id>/messages",
     tags=["orders"],
-    **documented(201, MessageView, 401, 404, 422, 503),
+    **documented(201, MessageView, 401, 404, 415, 422, 503),
 )
 def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
     message = get_container().workshop.customer_posts(auth.customer_id(app), order_id, body.text)
@@ -179,7 +179,7 @@ def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
 @app.post(
     "/orders/<order_id>/surcharge/accept",
     tags=["orders"],
-    **documented(200, OrderView, 401, 404, 409, 422, 503),
+    **documented(200, OrderView, 401, 404, 409, 415, 422, 503),
 )
 def accept_surcharge(order_id: OrderId) -> OrderView:
     """P5: agree to the surcharge; the order answers with a checkout for it, due in 24 h."""
@@ -191,7 +191,7 @@ def accept_surcharge(order_id: OrderId) -> OrderView:
 @app.post(
     "/orders/<order_id>/surcharge/decline",
     tags=["orders"],
-    **documented(200, OrderView, 401, 404, 409, 422, 503),
+    **documented(200, OrderView, 401, 404, 409, 415, 422, 503),
 )
 def decline_surcharge(order_id: OrderId) -> OrderView:
     """P5: refuse the surcharge: the order is cancelled and fully refunded."""
@@ -206,7 +206,7 @@ ClaimId = Annotated[str, Path(max_length=64)]
 @app.post(
     "/orders/<order_id>/claims",
     tags=["claims"],
-    **documented(201, ClaimView, 401, 404, 409, 422, 503),
+    **documented(201, ClaimView, 401, 404, 409, 415, 422, 503),
 )
 def post_claim(order_id: OrderId, body: ClaimIn) -> Response[str]:
     """P9/P10: a quality claim on a delivered order, within 7 working days of delivery."""
@@ -230,7 +230,7 @@ def get_claim(order_id: OrderId, claim_id: ClaimId) -> ClaimView:
 @app.post(
     "/orders/<order_id>/claims/<claim_id>/evidence",
     tags=["claims"],
-    **documented(201, EvidenceTicketView, 401, 404, 409, 422, 503),
+    **documented(201, EvidenceTicketView, 401, 404, 409, 415, 422, 503),
 )
 def post_evidence(order_id: OrderId, claim_id: ClaimId, body: EvidenceIn) -> Response[str]:
     """An upload ticket: a presigned S3 POST for one photo (JPEG, PNG, HEIC, WebP, 25 MB) or
@@ -255,7 +255,7 @@ def post_evidence(order_id: OrderId, claim_id: ClaimId, body: EvidenceIn) -> Res
 @app.post(
     "/orders/<order_id>/claims/<claim_id>/submit",
     tags=["claims"],
-    **documented(200, ClaimView, 401, 404, 409, 422, 503),
+    **documented(200, ClaimView, 401, 404, 409, 415, 422, 503),
 )
 def submit_claim(order_id: OrderId, claim_id: ClaimId) -> ClaimView:
     """With at least one verified file, before the claim deadline."""

@@ -45,7 +45,7 @@ def bad_request(error: InvalidRequestError) -> Response[Any]:
     return error_response(HTTPStatus.BAD_REQUEST, error.code, error.message)
 
 
-@app.post("/webhooks/payments", tags=["payments"], **documented(200, WebhookAck, 400, 500))
+@app.post("/webhooks/payments", tags=["payments"], **documented(200, WebhookAck, 400, 415, 500))
 def receive() -> WebhookAck:
     container = get_container()
     event = app.current_event

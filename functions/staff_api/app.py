@@ -34,6 +34,7 @@ from atelier.bootstrap import get_container
 from atelier.domain.claims import ClaimStatus
 from atelier.domain.order import Order, OrderStatus
 from atelier.observability import logger, metrics, tracer
+from atelier.ports import OrderDetails
 from atelier.services import privacy
 from atelier.services.workshop import Decision
 
@@ -44,9 +45,10 @@ OrderId = Annotated[str, Path(max_length=64)]
 STAFF = ["staff"]
 
 
-def _view(order_id: str) -> StaffOrderView:
-    c = get_container()
-    return StaffOrderView.of_details(c.workshop.details(order_id), c.clock.now())
+def _view(details: OrderDetails) -> StaffOrderView:
+    """The staff view of what a route read or changed (a transition answers from its own
+    read and write: no second read)."""
+    return StaffOrderView.of_details(details, get_container().clock.now())
 
 
 def _summary(order: Order) -> StaffOrderSummary:
@@ -82,78 +84,78 @@ def list_orders(
 )
 def get_order(order_id: OrderId) -> StaffOrderView:
     auth.staff_id(app)
-    return _view(order_id)
+    return _view(get_container().workshop.details(order_id))
 
 
 @app.post(
     "/staff/orders/<order_id>/review",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def review(order_id: OrderId, body: ReviewIn) -> StaffOrderView:
     """ACCEPT (to production, ship_by from now), SURCHARGE (the customer pays it within 24 h)
     or DECLINE (cancelled with a full refund)."""
     actor = auth.staff_id(app)
-    get_container().workshop.review(
+    details = get_container().workshop.review(
         actor,
         order_id,
         Decision(body.decision),
         surcharge_cents=body.surcharge_cents,
         note=body.note,
     )
-    return _view(order_id)
+    return _view(details)
 
 
 @app.post(
     "/staff/orders/<order_id>/cancel",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def cancel(order_id: OrderId, body: StaffCancelIn) -> StaffOrderView:
     """Cancel a paid order with a reason and a full (default) or partial refund."""
     actor = auth.staff_id(app)
-    get_container().workshop.cancel(actor, order_id, body.reason, body.refund_cents)
-    return _view(order_id)
+    details = get_container().workshop.cancel(actor, order_id, body.reason, body.refund_cents)
+    return _view(details)
 
 
 @app.post(
     "/staff/orders/<order_id>/delay",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def delay(order_id: OrderId, body: DelayIn) -> StaffOrderView:
     """P7: a reason and a new expected ship date; the customer is emailed both."""
     actor = auth.staff_id(app)
-    get_container().workshop.delay(actor, order_id, body.reason, body.expected_ship_date)
-    return _view(order_id)
+    details = get_container().workshop.delay(actor, order_id, body.reason, body.expected_ship_date)
+    return _view(details)
 
 
 @app.post(
     "/staff/orders/<order_id>/ship",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def ship(order_id: OrderId, body: ShipIn) -> StaffOrderView:
     actor = auth.staff_id(app)
-    get_container().workshop.ship(actor, order_id, body.carrier, body.tracking_number)
-    return _view(order_id)
+    details = get_container().workshop.ship(actor, order_id, body.carrier, body.tracking_number)
+    return _view(details)
 
 
 @app.post(
     "/staff/orders/<order_id>/deliver",
     tags=STAFF,
-    **documented(200, StaffOrderView, 401, 403, 404, 409, 422, 503),
+    **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def deliver(order_id: OrderId, body: DeliverIn) -> StaffOrderView:
     actor = auth.staff_id(app)
-    get_container().workshop.deliver(actor, order_id, body.delivered_at)
-    return _view(order_id)
+    details = get_container().workshop.deliver(actor, order_id, body.delivered_at)
+    return _view(details)
 
 
 @app.post(
     "/staff/orders/<order_id>/messages",
     tags=STAFF,
-    **documented(201, MessageView, 401, 403, 404, 422, 503),
+    **documented(201, MessageView, 401, 403, 404, 415, 422, 503),
 )
 def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
     """P8: a consultation message to the customer, who is emailed that it arrived."""
@@ -181,7 +183,7 @@ def list_claims(
 @app.post(
     "/staff/claims/<claim_id>/decision",
     tags=STAFF,
-    **documented(200, ClaimView, 401, 403, 404, 409, 422, 503),
+    **documented(200, ClaimView, 401, 403, 404, 409, 415, 422, 503),
 )
 def decide_claim(claim_id: Annotated[str, Path(max_length=64)], body: ClaimDecisionIn) -> ClaimView:
     """APPROVE (REMAKE or REPLACE: a prepaid return label, back to production with a new
@@ -222,7 +224,7 @@ def list_designs(
 @app.post(
     "/staff/customers/<customer_id>/erase",
     tags=STAFF,
-    **documented(200, ErasureView, 401, 403, 422, 503),
+    **documented(200, ErasureView, 401, 403, 415, 422, 503),
 )
 def erase_customer(customer_id: Annotated[str, Path(max_length=128)]) -> ErasureView:
     """P6: anonymize the customer's personal data in their finished orders (past the claim

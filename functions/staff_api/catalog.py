@@ -72,7 +72,7 @@ def list_products(
 @router.post(
     "/staff/products",
     tags=["staff"],
-    **documented(201, StaffProductView, 400, 401, 403, 409, 422, 503),
+    **documented(201, StaffProductView, 400, 401, 403, 409, 415, 422, 503),
 )
 def post_product(body: Product) -> Response[Any]:
     """Add a product to the catalog; an id already used (even by a retired one) is a 409."""
@@ -89,7 +89,7 @@ def post_product(body: Product) -> Response[Any]:
 @router.put(
     "/staff/products/<product_id>",
     tags=["staff"],
-    **documented(200, StaffProductView, 400, 401, 403, 404, 422, 503),
+    **documented(200, StaffProductView, 400, 401, 403, 404, 415, 422, 503),
 )
 def put_product(product_id: ProductIdPath, body: ProductReplacement) -> StaffProductView:
     """Replace a product (fields left out take their defaults: `active` is true). Orders

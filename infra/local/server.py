@@ -24,6 +24,7 @@ from infra.local.cfn import Resolver, StackContext, TemplateError, load_template
 from infra.local.cfn import parameter_values as resolve_parameters
 from infra.local.control import ControlApi
 from infra.local.gateway import MAX_BODY_BYTES, ApiContext, Gateway
+from infra.local.launcher import READY_LINE
 from infra.local.messages import HttpRequest, HttpResponse, gateway_error
 from infra.local.outbox import SesOutbox
 from infra.local.paypage import SandboxPayPage
@@ -45,7 +46,6 @@ PUMP_INTERVAL_S = 0.3
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 ACCOUNT_ID = "123456789012"  # moto's default account
-READY_LINE = "Atelier local stack ready on {url}"
 
 
 class StartupError(Exception):

@@ -7,7 +7,7 @@ its cold start, only for what its handler uses (issue 7).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,9 @@ class _SwitchableClock:
 
 _clock = _SwitchableClock()
 STRIPE_TIMEOUT_SECONDS = 5.0
+# How long a container answers from the catalog it read (docs/decisions.md): a product edit
+# reaches the other containers within this time.
+CATALOG_MAX_AGE = timedelta(seconds=60)
 
 
 def set_clock(clock: Clock) -> None:
@@ -64,9 +67,11 @@ class Container:
 
     @cached_property
     def products(self) -> ProductRepository:
+        from atelier.adapters.catalog_cache import CachedProductRepository
         from atelier.adapters.dynamodb import DynamoProductRepository
 
-        return DynamoProductRepository(self.dynamodb, self.settings.table_name)
+        store = DynamoProductRepository(self.dynamodb, self.settings.table_name)
+        return CachedProductRepository(store, self.clock, CATALOG_MAX_AGE)
 
     @cached_property
     def orders(self) -> OrderRepository:

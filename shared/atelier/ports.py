@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
 from atelier.domain.claims import ClaimStatus
+from atelier.domain.errors import ConflictError
 from atelier.domain.events import DomainEvent
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
@@ -78,8 +79,6 @@ class OrderRepository(Protocol):
 
     def redact_messages(self, order_id: str) -> None:
         """Replace the text of the order's consultation messages (P6 erasure)."""
-
-    def find_by_claim(self, claim_id: str) -> Order | None: ...
 
     def claims_by_status(
         self, status: ClaimStatus, *, limit: int, cursor: str | None
@@ -164,7 +163,23 @@ class PaymentGateway(Protocol):
         self, *, payment_intent: str, amount_cents: int, idempotency_key: str, reason: str
     ) -> str:
         """Refund part or all of a payment; the same idempotency key never refunds twice.
-        Returns the provider's refund id."""
+        Returns the provider's refund id. Raises ConflictError: `PAYMENT_PROVIDER_REFUSED`
+        when the provider refuses for good (disputed, already refunded), or
+        `PAYMENT_REQUEST_CHANGED` (`payment_request_changed`) when the key was used before
+        with another amount (nothing refunded by this call)."""
+
+
+PAYMENT_REQUEST_CHANGED = "PAYMENT_REQUEST_CHANGED"
+
+
+def payment_request_changed(operation: str) -> ConflictError:
+    """The provider already holds a request under this idempotency key with other details."""
+    return ConflictError(
+        f"The payment provider already received a request to {operation} for this with other "
+        "details, so it did nothing now. A cancellation's refund is made once: retry with "
+        "the refund amount first asked.",
+        code=PAYMENT_REQUEST_CHANGED,
+    )
 
 
 class EmailSender(Protocol):

@@ -8,16 +8,14 @@ operation, and a bounded stateful run that follows the document's links from rea
 claims. `ATELIER_FUZZ=deep` adds schemathesis' coverage phase (every boundary and every
 constraint broken one at a time, about 1,400 more cases) and raises the bounds.
 
-A failing check fails the test, except a failure that is exactly a known product bug
-(KNOWN_BUGS in tests/fuzz/conftest.py): that test is reported as an xfail naming the bug, and
-the bug has its own strict-xfail test here.
+A failing check fails the test. What the fuzzer found and the fix are in docs/reliability.md;
+each finding keeps a plain regression test here.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from typing import Any
 
 import hypothesis
@@ -33,9 +31,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.e2e.conftest import RunningStack, call, token_for
-from tests.fuzz.conftest import BUG_415, DOCUMENT, HITS, TALLY, body_operations, known_bug_for
+from tests.fuzz.conftest import DOCUMENT, TALLY, body_operations
 
-# Not in `make test` yet (see docs/reliability.md, part 1): `make fuzz` runs it.
+# Part of `make test`; `make fuzz` runs it alone (ATELIER_FUZZ=deep for the long run).
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
 SEED = 20261101
@@ -84,17 +82,13 @@ def test_the_stack_serves_the_fuzzed_document(stack: RunningStack) -> None:
 
 
 @schema.parametrize()
-def test_api(
-    case: Any, stack: RunningStack, tokens: dict[str, str], request: pytest.FixtureRequest
-) -> None:
+def test_api(case: Any, stack: RunningStack, tokens: dict[str, str]) -> None:
     headers = {"Authorization": f"Bearer {tokens[role_for(case)]}"}
     response = case.call(base_url=stack.base_url, headers=headers)
-    validate(case, response, headers, stack, request)
+    validate(case, response, headers, stack)
 
 
-def test_stateful(
-    stack: RunningStack, stateful_tokens: dict[str, str], request: pytest.FixtureRequest
-) -> None:
+def test_stateful(stack: RunningStack, stateful_tokens: dict[str, str]) -> None:
     """Scenarios that start from lists with real objects in them (a customer's orders in every
     state, staff queues, claims, the catalog) and follow the document's links."""
     failed = False
@@ -109,7 +103,7 @@ def test_stateful(
         ) -> None:
             nonlocal failed
             try:
-                validate(case, response, kwargs["headers"], stack, request)
+                validate(case, response, kwargs["headers"], stack)
             except FailureGroup:
                 failed = True
                 raise
@@ -145,9 +139,10 @@ def _is_a_replay_mismatch(exc: BaseException) -> bool:
     )
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_415.name)
-@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data"])
-def test_a_body_that_is_not_json_is_refused_with_415(
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "multipart/form-data", "application/x-www-form-urlencoded"]
+)
+def test_a_body_that_is_not_json_is_refused_with_415(  # BUG-415, found by the coverage phase
     stack: RunningStack, tokens: dict[str, str], content_type: str
 ) -> None:
     """What schemathesis' coverage phase probes: the body routes take JSON only."""
@@ -179,10 +174,8 @@ def validate(
     response: Any,
     headers: dict[str, str],
     stack: RunningStack,
-    request: pytest.FixtureRequest,
 ) -> None:
-    """Run the checks; a failure that is a known bug is counted (and the test becomes an
-    xfail), any other fails the test."""
+    """Run the checks; any failure fails the test (and is counted in the tally)."""
     _count(case, response)
     try:
         case.validate_response(
@@ -192,17 +185,9 @@ def validate(
             transport_kwargs={"base_url": stack.base_url, "headers": headers},
         )
     except FailureGroup as group:
-        unknown = []
         for failure in group.exceptions:
             TALLY.failures[type(failure).__name__] += 1
-            bug = known_bug_for(failure, response)
-            if bug is None:
-                unknown.append(failure)
-            else:
-                TALLY.known[bug.name] += 1
-                request.node.stash.setdefault(HITS, Counter())[bug.name] += 1
-        if unknown:
-            raise FailureGroup(unknown, group.message) from None
+        raise
 
 
 def _count(case: Any, response: Any) -> None:

@@ -4,6 +4,7 @@ environment read from template.yaml exactly as the local stack reads them."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,19 @@ def stack(monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -> Iterator[StackM
 @pytest.fixture
 def container(stack: StackModel) -> bootstrap.Container:
     return bootstrap.get_container()
+
+
+@pytest.fixture
+def counted(container: bootstrap.Container) -> Counter[str]:
+    """DynamoDB requests by operation, as the functions send them (they share the container's
+    client here); `clear()` it before the step to count."""
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **kwargs: Any) -> None:
+        calls[model.name] += 1
+
+    container.dynamodb.meta.events.register("before-call.dynamodb", count)
+    return calls
 
 
 class Api:

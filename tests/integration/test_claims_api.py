@@ -262,3 +262,104 @@ def test_P10_a_claim_cannot_be_submitted_without_verified_evidence(api, delivere
     reply = api.call("POST", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}/submit")
     assert reply.status == 409
     assert reply.json["error"]["code"] == "NO_VERIFIED_EVIDENCE"
+
+
+# ---------------------------------------------------------------------------- ids and reads
+
+
+def test_a_claim_id_names_its_order_and_the_evidence_key_its_claim(api, delivered):
+    claim = file_claim(api, delivered).json
+    assert claim["claim_id"] == "clm_" + delivered["order_id"].removeprefix("ord_") + "_1"
+    reply, _ = ticket(api, delivered, claim)
+    assert reply.json["fields"]["key"] == f"claims/{claim['claim_id']}/{reply.json['evidence_id']}"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "claims/clm_NOPE/evd_NOPE",  # no order in the claim id (also the ids before issue 7)
+        "claims/clm_01KNOSUCHORDER00000000000_1/evd_X",  # an order that does not exist
+        "claims/{claim_id}/evd_FORGED",  # the order and claim exist, the ticket does not
+        "claims/{other_claim_id}/{evidence_id}",  # a claim the order does not have
+        "claims/{claim_id}/{evidence_id}/extra",
+    ],
+)
+def test_P10_a_key_no_ticket_issued_is_deleted_whatever_it_names(
+    api, delivered, stack, container, key
+):
+    claim = file_claim(api, delivered).json
+    reply, _ = ticket(api, delivered, claim)
+    key = key.format(
+        claim_id=claim["claim_id"],
+        other_claim_id=claim["claim_id"][:-1] + "2",
+        evidence_id=reply.json["evidence_id"],
+    )
+    assert upload_and_check(stack, container, key, JPEG) == "unknown"
+    s3 = boto3.client("s3", region_name="us-east-1")
+    assert not s3.list_object_versions(Bucket=container.settings.evidence_bucket, Prefix=key).get(
+        "Versions"
+    )
+    evidence = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}")
+    assert [e["status"] for e in evidence.json["evidence"]] == ["PENDING"]
+
+
+def submitted_claim(api, delivered, stack, container):
+    claim = file_claim(api, delivered).json
+    reply, _ = ticket(api, delivered, claim, size=len(JPEG))
+    assert upload_and_check(stack, container, reply.json["fields"]["key"], JPEG) == "verified"
+    base = f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}"
+    assert api.call("POST", f"{base}/submit").status == 200
+    return claim
+
+
+@pytest.mark.parametrize(
+    "claim_id",
+    ["clm_01KNOSUCHORDER00000000000_1", "{order}_2", "clm_01J0000000000000000000000A", "x"],
+    ids=["no such order", "not on the order", "an id naming no order", "not a claim id"],
+)
+def test_a_decision_on_a_claim_that_is_not_there_is_a_404(
+    api, delivered, stack, container, claim_id
+):
+    claim = submitted_claim(api, delivered, stack, container)
+    target = claim_id.replace("{order}", claim["claim_id"][:-2])
+    reply = api.staff(
+        "POST", f"/staff/claims/{target}/decision", {"decision": "REJECT", "note": "no"}
+    )
+    assert reply.status == 404, reply.raw
+    assert reply.json["error"]["code"] == "NOT_FOUND"
+
+
+def test_a_second_claim_on_an_order_gets_the_next_number(api, delivered, stack, container):
+    first = submitted_claim(api, delivered, stack, container)
+    rejected = api.staff(
+        "POST",
+        f"/staff/claims/{first['claim_id']}/decision",
+        {"decision": "REJECT", "note": "The photo shows wear, not a defect."},
+    )
+    assert rejected.status == 200, rejected.raw
+    second = file_claim(api, delivered)
+    assert second.status == 201, second.raw
+    assert second.json["claim_id"] == first["claim_id"][:-1] + "2"
+
+
+def test_an_upload_check_and_a_claim_decision_each_read_the_order_once(
+    api, delivered, stack, container, counted
+):
+    claim = file_claim(api, delivered).json
+    reply, _ = ticket(api, delivered, claim, size=len(JPEG))
+    counted.clear()
+    assert upload_and_check(stack, container, reply.json["fields"]["key"], JPEG) == "verified"
+    assert counted == {"GetItem": 1, "TransactWriteItems": 1}
+    base = f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}"
+    assert api.call("POST", f"{base}/submit").status == 200
+    counted.clear()
+    decided = api.staff(
+        "POST",
+        f"/staff/claims/{claim['claim_id']}/decision",
+        {"decision": "APPROVE", "resolution": "REMAKE", "shipping_cost_cents": 1800},
+    )
+    assert decided.status == 200, decided.raw
+    assert counted == {"GetItem": 1, "TransactWriteItems": 1}
+    counted.clear()
+    api.staff("GET", "/staff/claims?status=APPROVED")
+    assert counted == {"Query": 1, "GetItem": 1}  # the queue, then each claim's order

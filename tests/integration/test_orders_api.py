@@ -231,6 +231,30 @@ def test_malformed_json_is_a_400(api, catalog):
     assert order_count(catalog) == 0
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "multipart/form-data",  # no boundary: powertools raised ValueError (BUG-415)
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+    ],
+)
+def test_a_body_sent_as_anything_but_json_is_a_415_and_changes_nothing(api, catalog, content_type):
+    body = json.dumps(order_body()).encode()
+    reply = api.call("POST", "/orders", raw=body, headers={"Content-Type": content_type})
+    assert_error(reply, 415, "UNSUPPORTED_MEDIA_TYPE")
+    assert "application/json" in reply.json["error"]["message"]
+    assert order_count(catalog) == 0
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
+def test_json_with_parameters_or_in_another_case_is_json(api, catalog, content_type):
+    body = json.dumps(order_body()).encode()
+    reply = api.call("POST", "/orders", raw=body, headers={"Content-Type": content_type})
+    assert reply.status == 201, reply.json
+
+
 @pytest.mark.parametrize("authorization", [None, "Bearer not.a.jwt", "Basic abc"])
 def test_missing_or_malformed_token_gets_api_gateways_own_401(api, catalog, authorization):
     headers = {"Authorization": authorization} if authorization else {}

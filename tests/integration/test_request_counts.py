@@ -1,24 +1,13 @@
-"""How many DynamoDB requests the payment paths make (docs/payments.md quotes these)."""
+"""How many DynamoDB requests the payment paths make (docs/payments.md quotes these), and
+a warm order (docs/performance.md)."""
 
 import json
-from collections import Counter
 
 import pytest
 
 from atelier.domain.webhook_signature import sign_payload
 from tests.factories import order_body, ring, stripe_session_event
 from tests.integration.conftest import WEBHOOK_SECRET, invoke_schedule
-
-
-@pytest.fixture
-def counted(container):
-    calls: Counter[str] = Counter()
-
-    def count(model, **kwargs):
-        calls[model.name] += 1
-
-    container.dynamodb.meta.events.register("before-call.dynamodb", count)
-    return calls
 
 
 @pytest.fixture
@@ -43,6 +32,12 @@ def test_one_paid_webhook_costs_one_read_and_one_transaction(api, orders, clock,
     assert counted == {"GetItem": 1}  # a repeat reads the order, sees the payment, writes nothing
 
 
+def test_a_warm_container_places_an_order_without_reading_the_catalog(api, orders, counted):
+    counted.clear()
+    assert api.call("POST", "/orders", order_body()).status == 201
+    assert counted == {"TransactWriteItems": 1}
+
+
 def test_the_sweep_costs_one_read_and_one_transaction_per_expired_order(
     orders, clock, stack, counted
 ):
@@ -55,41 +50,67 @@ def test_the_sweep_costs_one_read_and_one_transaction_per_expired_order(
     assert counted == {"Query": 3, "GetItem": 3, "TransactWriteItems": 3}
 
 
-def test_a_refund_event_costs_two_reads_and_one_transaction(api, orders, clock, counted):
-    order = orders[0]
+def send(api, event, now):
+    raw = json.dumps(event).encode()
+    return api.call(
+        "POST",
+        "/webhooks/payments",
+        raw=raw,
+        as_user=None,
+        headers={"Stripe-Signature": sign_payload(raw, WEBHOOK_SECRET, now)},
+    )
+
+
+def charge_event(order, event_type, now, **fields):
+    obj = {"payment_intent": f"pi_{order['order_id']}", "amount": 13900, "currency": "usd"}
+    return {
+        "id": f"evt_{event_type}",
+        "type": event_type,
+        "created": now,
+        "data": {"object": {**obj, **fields}},
+    }
+
+
+@pytest.fixture
+def paid(api, orders, clock):
     now = int(clock.now().timestamp())
-    paid = json.dumps(stripe_session_event(order, created=now)).encode()
-    api.call(
-        "POST",
-        "/webhooks/payments",
-        raw=paid,
-        as_user=None,
-        headers={"Stripe-Signature": sign_payload(paid, WEBHOOK_SECRET, now)},
+    assert send(api, stripe_session_event(orders[0], created=now), now).status == 200
+    return orders[0]
+
+
+def test_a_refund_event_costs_one_read_and_one_transaction(api, paid, clock, counted):
+    """The charge carries the order id (Stripe copies the payment intent's metadata)."""
+    now = int(clock.now().timestamp())
+    refunded = charge_event(
+        paid,
+        "charge.refunded",
+        now,
+        id="ch_1",
+        object="charge",
+        amount_refunded=2000,
+        metadata={"order_id": paid["order_id"]},
     )
-    refunded = json.dumps(
-        {
-            "id": "evt_refund",
-            "type": "charge.refunded",
-            "created": now,
-            "data": {
-                "object": {
-                    "id": "ch_1",
-                    "payment_intent": f"pi_{order['order_id']}",
-                    "amount": 13900,
-                    "amount_refunded": 2000,
-                    "currency": "usd",
-                }
-            },
-        }
-    ).encode()
     counted.clear()
-    reply = api.call(
-        "POST",
-        "/webhooks/payments",
-        raw=refunded,
-        as_user=None,
-        headers={"Stripe-Signature": sign_payload(refunded, WEBHOOK_SECRET, now)},
-    )
-    assert reply.json["outcome"] == "recorded"
+    assert send(api, refunded, now).json["outcome"] == "recorded"
+    assert counted == {"GetItem": 1, "TransactWriteItems": 1}
+    assert api.call("GET", f"/orders/{paid['order_id']}").json["amounts"]["refunded_cents"] == 2000
+
+
+def test_a_refund_event_without_the_order_id_finds_it_through_the_payment(
+    api, paid, clock, counted
+):
+    now = int(clock.now().timestamp())
+    refunded = charge_event(paid, "charge.refunded", now, id="ch_1", amount_refunded=2000)
+    counted.clear()
+    assert send(api, refunded, now).json["outcome"] == "recorded"
+    assert counted == {"GetItem": 2, "TransactWriteItems": 1}  # the pointer, then the order
+
+
+def test_a_dispute_costs_two_reads_and_one_transaction(api, paid, clock, counted):
+    """A dispute names no order (docs/performance.md): the payment's pointer, then the order."""
+    now = int(clock.now().timestamp())
+    dispute = charge_event(paid, "charge.dispute.created", now, id="du_1", object="dispute")
+    dispute["data"]["object"]["charge"] = "ch_1"
+    counted.clear()
+    assert send(api, dispute, now).json["outcome"] == "recorded"
     assert counted == {"GetItem": 2, "TransactWriteItems": 1}
-    assert api.call("GET", f"/orders/{order['order_id']}").json["amounts"]["refunded_cents"] == 2000

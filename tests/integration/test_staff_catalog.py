@@ -1,10 +1,12 @@
 """Staff manage the catalog through staff_api (emulated API Gateway, moto): P5's range is
 what orders are checked against, and P2's snapshot keeps placed orders as they were."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from atelier import bootstrap
 from tests.factories import charm, order_body, ring
 
 ROUTES = [
@@ -284,3 +286,20 @@ def test_an_invalid_product_id_is_a_422(shop, container):
     assert_error(reply, 422, "VALIDATION_FAILED")
     listed = shop.staff("GET", "/staff/products").json["items"]
     assert [p["product_id"] for p in listed] == ["signet-ring"]
+
+
+# ---------------------------------------------------------------------------- the cache
+
+
+def test_an_edit_made_in_another_container_is_ordered_within_the_catalog_max_age(
+    shop, container, clock
+):
+    assert shop.call("GET", "/products/signet-ring", as_user=None).json["price_cents"] == 12900
+    other = bootstrap.Container(settings=container.settings)  # another staff_api container
+    other.products.save(ring(price_cents=19900))
+
+    clock.advance((bootstrap.CATALOG_MAX_AGE - timedelta(seconds=1)).total_seconds())
+    assert shop.call("GET", "/products/signet-ring", as_user=None).json["price_cents"] == 12900
+    clock.advance(seconds=1)
+    assert shop.call("GET", "/products/signet-ring", as_user=None).json["price_cents"] == 19900
+    assert shop.call("POST", "/orders", order_body()).json["amounts"]["product_cents"] == 19900

@@ -329,3 +329,59 @@ def test_P7_no_late_notice_for_a_shipped_order_or_before_the_delay_date(api, sho
     assert report["late"] == 0
     clock.set(datetime(2026, 12, 15, 6, 0, tzinfo=UTC))
     assert invoke_schedule(stack, "sla_watch")["late"] == 1
+
+
+# ---------------------------------------------------------------------------- one read each
+
+TRANSITIONS = [
+    ("review accept", in_review, "review", {"decision": "ACCEPT"}),
+    (
+        "review surcharge",
+        in_review,
+        "review",
+        {"decision": "SURCHARGE", "surcharge_cents": 2500, "note": "A new mold."},
+    ),
+    ("review decline", in_review, "review", {"decision": "DECLINE", "note": "Cannot make it."}),
+    ("delay", in_production, "delay", {"reason": "Stone late", "expected_ship_date": "2026-12-10"}),
+    ("ship", in_production, "ship", {"carrier": "UPS", "tracking_number": "1Z"}),
+    ("staff cancel", in_production, "cancel", {"reason": "No silver", "refund_cents": 5000}),
+]
+
+
+@pytest.mark.parametrize(
+    "name, prepare, action, body", TRANSITIONS, ids=[t[0] for t in TRANSITIONS]
+)
+def test_a_staff_transition_reads_the_order_once_and_answers_what_a_read_would(
+    api, shop, clock, counted, name, prepare, action, body
+):
+    """Issue 7's budget: one consistent query of the order's partition and one transaction;
+    the answer is built from them, and equals what GET /staff/orders/{id} then shows."""
+    order = prepare(api, clock)
+    api.staff("POST", f"/staff/orders/{order['order_id']}/messages", {"text": "How thin?"})
+    clock.advance(minutes=5)
+    counted.clear()
+    reply = api.staff("POST", f"/staff/orders/{order['order_id']}/{action}", body)
+    assert reply.status == 200, reply.raw
+    assert counted == {"Query": 1, "TransactWriteItems": 1}
+    assert reply.json == api.staff("GET", f"/staff/orders/{order['order_id']}").json
+    assert [m["text"] for m in reply.json["messages"]] == ["How thin?"]
+
+
+def test_delivery_reads_the_order_once_and_answers_what_a_read_would(api, shop, clock, counted):
+    order = in_production(api, clock)
+    api.staff(
+        "POST",
+        f"/staff/orders/{order['order_id']}/ship",
+        {"carrier": "UPS", "tracking_number": "1Z"},
+    )
+    clock.advance(hours=2)
+    counted.clear()
+    reply = api.staff(
+        "POST",
+        f"/staff/orders/{order['order_id']}/deliver",
+        {"delivered_at": clock.now().isoformat()},
+    )
+    assert reply.status == 200, reply.raw
+    assert counted == {"Query": 1, "TransactWriteItems": 1}
+    assert reply.json == api.staff("GET", f"/staff/orders/{order['order_id']}").json
+    assert [h["to_status"] for h in reply.json["history"]][-2:] == ["SHIPPED", "DELIVERED"]

@@ -21,12 +21,17 @@ from atelier.domain.evidence import (
     MAX_FILES_PER_CLAIM,
     MAX_PHOTO_BYTES,
     MAX_VIDEO_BYTES,
+    EvidenceKey,
     check_declared,
     check_room_for_another,
+    evidence_key,
     max_bytes_for,
+    parse_evidence_key,
     sniff,
     verify,
 )
+from atelier.domain.ids import new_claim_id, new_order_id, order_id_of_claim
+from tests.factories import MONDAY_10AM
 
 pytestmark = pytest.mark.unit
 
@@ -313,3 +318,58 @@ def test_p10_verify_accepts_only_a_non_empty_file_within_declaration_and_cap_of_
     )
 
     assert (verify(declared_type, declared_size, actual_size, head) is None) == accepted
+
+
+# Keys: the claim id names its order, so the upload check reads the order directly
+
+
+def test_a_claim_id_names_its_order_and_its_number_on_it() -> None:
+    order_id = new_order_id(MONDAY_10AM)
+    claim_id = new_claim_id(order_id, 2)
+    assert claim_id == f"clm_{order_id.removeprefix('ord_')}_2"
+    assert order_id_of_claim(claim_id) == order_id
+
+
+@given(order=st.from_regex(r"[0-9A-Za-z_]{1,40}", fullmatch=True), number=st.integers(1, 10**6))
+def test_any_claim_id_gives_back_the_order_it_was_made_for(order: str, number: int) -> None:
+    assert order_id_of_claim(new_claim_id(f"ord_{order}", number)) == f"ord_{order}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "clm_01J0000000000000000000000A",
+        "clm__1",
+        "clm_X_0",
+        "clm_X_01",
+        "clm_X_",
+        "ord_X_1",
+        "clm_X_1/",
+        "clm_X-Y_1",
+        "clm_X_1\n",
+        "",
+    ],
+)
+def test_a_string_that_is_no_claim_id_names_no_order(text: str) -> None:
+    assert order_id_of_claim(text) is None
+
+
+def test_an_evidence_key_names_order_claim_and_file() -> None:
+    claim_id = new_claim_id("ord_01KABC", 1)
+    key = evidence_key(claim_id, "evd_01KXYZ")
+    assert key == f"claims/{claim_id}/evd_01KXYZ"
+    assert parse_evidence_key(key) == EvidenceKey("ord_01KABC", claim_id, "evd_01KXYZ")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "claims/clm_01KOLDFORMAT0000000000000/evd_1",  # before claim ids named their order
+        "claims/clm_01KABC_1/",
+        "claims/clm_01KABC_1/evd_1/more",
+        "other/clm_01KABC_1/evd_1",
+        "claims/evd_1",
+    ],
+)
+def test_a_key_no_ticket_could_have_issued_names_nothing(key: str) -> None:
+    assert parse_evidence_key(key) is None

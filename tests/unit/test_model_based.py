@@ -23,9 +23,8 @@ history, the repository's writes and the provider's refunds as they were; any ot
 fails the test.
 
 Settings: ATELIER_MBT_EXAMPLES (default 50) runs of up to ATELIER_MBT_STEPS (default 30) steps;
-`pytest -s` prints what the runs covered. Each defect found and not fixed yet has an
-xfail(strict=True) reproducer at the end of this file; those the machine reaches are excused by
-name in KNOWN_GAPS (ATELIER_MBT_STRICT=1 excuses none).
+`pytest -s` prints what the runs covered. Each defect the machine found has a plain reproducer
+at the end of this file, kept as a regression test once fixed (docs/reliability.md lists them).
 """
 
 from __future__ import annotations
@@ -62,7 +61,15 @@ from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.claims import ClaimStatus, EvidenceStatus
 from atelier.domain.customization import Customization
 from atelier.domain.errors import ConflictError, InvalidRequestError, ServiceUnavailableError
-from atelier.domain.order import TRANSITIONS, Address, Contact, HistoryEntry, Order, OrderStatus
+from atelier.domain.order import (
+    PAYMENT_EVENT_HORIZON,
+    TRANSITIONS,
+    Address,
+    Contact,
+    HistoryEntry,
+    Order,
+    OrderStatus,
+)
 from atelier.ports import SessionState, UploadTicket
 from atelier.services.claims import Claims, lapse_unsubmitted_claims
 from atelier.services.create_order import PlaceOrder, create_order
@@ -91,15 +98,6 @@ MAX_ORDERS = 5
 EXAMPLES = int(os.environ.get("ATELIER_MBT_EXAMPLES", "50"))
 STEPS = int(os.environ.get("ATELIER_MBT_STEPS", "30"))
 
-# Defects the model found and the product has not fixed yet. Each is excused in the machine
-# only by its name, reproduced by an xfail(strict=True) test below, and listed in the report:
-# when a fix lands, the strict xfail fails, and the name comes out of this set.
-# ATELIER_MBT_STRICT=1 excuses none (to see the machine find them).
-KNOWN_GAPS = frozenset(
-    ()
-    if os.environ.get("ATELIER_MBT_STRICT")
-    else {"SURCHARGE_LAPSE_IGNORES_PAID_CHECKOUT", "ERASED_ORDER_REINSTATED"}
-)
 
 # Start instants around the calendar's edges (shop time New York; 2026 holidays).
 STARTS = (
@@ -156,7 +154,6 @@ EXPECTED_ERRORS = (ConflictError, InvalidRequestError)
 
 # What the runs covered (printed with `pytest -s`; the report's figures come from here).
 COVERAGE: Counter[str] = Counter()
-KNOWN_GAP_HITS: dict[str, set[str]] = {}  # gap -> orders it was excused on (first event id)
 COUNTED_EVENTS: set[str] = set()
 
 
@@ -785,6 +782,7 @@ class OrderModel(RuleBasedStateMachine):
                             PaymentEventKind.REFUNDED,
                             now,
                             "charge.refunded",
+                            order_id=order.order_id,  # as Stripe's charge metadata carries it
                             payment_intent=payment.payment_intent,
                             refunded_total_cents=refunded,
                         )
@@ -933,7 +931,7 @@ class OrderModel(RuleBasedStateMachine):
         if cancelled is None:
             return
         assert mode != "too_much", "a refund above what was paid was accepted"
-        assert cancelled.status is S.CANCELLED
+        assert cancelled.order.status is S.CANCELLED
         self.kept[order_id] = refundable - (refundable if cents is None else cents)
         self.party_closed[order_id] = self.clock.now()
 
@@ -1270,16 +1268,15 @@ class OrderModel(RuleBasedStateMachine):
             closed = self.party_closed.get(order.order_id)
             if closed is not None and closed >= made.paid_at:
                 continue
+            erased = [i for i, e in enumerate(history) if e.event_type == "PersonalDataErased"]
+            if erased and any(
+                e.event_type in ("RefundIssued", "RefundFailed") for e in history[erased[0] :]
+            ):
+                # Erased past PAYMENT_EVENT_HORIZON only (check_personal_data): the provider
+                # no longer resends an event that late, so one arriving anyway is refunded.
+                continue
             accepted = sum(1 for p in order.payments if p.accepted)
             if accepted >= (1 if made.kind == "ORDER" else 2):
-                continue
-            lapsed = any(e.event_type == "OrderCancelled" and e.actor == "system" for e in history)
-            if (
-                made.kind == "SURCHARGE"
-                and lapsed
-                and "SURCHARGE_LAPSE_IGNORES_PAID_CHECKOUT" in KNOWN_GAPS
-            ):
-                excuse("SURCHARGE_LAPSE_IGNORES_PAID_CHECKOUT", history)
                 continue
             raise AssertionError(
                 f"a {made.kind} payment made in time ({made.paid_at}) was refused: "
@@ -1288,10 +1285,6 @@ class OrderModel(RuleBasedStateMachine):
 
 
 # ---------------------------------------------------------------------------- the checks
-
-
-def excuse(gap: str, history: list[HistoryEntry]) -> None:
-    KNOWN_GAP_HITS.setdefault(gap, set()).add(history[0].event_id)
 
 
 def check_history(order: Order, history: list[HistoryEntry]) -> None:
@@ -1455,21 +1448,17 @@ def check_evidence(order: Order, store: InMemoryEvidenceStore) -> None:
 
 
 def check_personal_data(order: Order, history: list[HistoryEntry]) -> None:
-    """P6: only a finished order is erased (an unpaid one only once past its deadline), and
-    an order the workshop still has to make, ship or deliver keeps its contact and address."""
+    """P6: only a finished order is erased (an unpaid one only once recorded as expired: until
+    then a payment made in time may still reinstate it), and an order the workshop still has to
+    make, ship or deliver keeps its contact and address."""
     for entry in history:
-        if entry.event_type == "PersonalDataErased" and entry.to_status is S.PENDING_PAYMENT:
-            assert entry.at > order.payment_due_at, "an order still payable was erased"
+        if entry.event_type == "PersonalDataErased":
+            assert entry.to_status is not S.PENDING_PAYMENT, "an order still payable was erased"
+            if entry.to_status is S.EXPIRED:
+                assert entry.at > order.payment_due_at + PAYMENT_EVENT_HORIZON, (
+                    "an expired order erased while a payment made in time may still arrive"
+                )
     if order.erased and order.status in (S.IN_REVIEW, S.IN_PRODUCTION, S.SHIPPED):
-        types = [e.event_type for e in history]
-        erased_at = types.index("PersonalDataErased")
-        reinstated = any(
-            e.event_type == "PaymentConfirmed" and e.from_status in (S.PENDING_PAYMENT, S.EXPIRED)
-            for e in history[erased_at:]
-        )
-        if reinstated and "ERASED_ORDER_REINSTATED" in KNOWN_GAPS:
-            excuse("ERASED_ORDER_REINSTATED", history)
-            return
         raise AssertionError(
             f"an erased order is {order.status}: "
             f"{[(e.event_type, e.to_status) for e in history][-4:]}"
@@ -1496,10 +1485,9 @@ def test_model_based_orders_keep_their_invariants() -> None:
     print(f"\nmodel-based test: {COVERAGE['runs']} runs, {COVERAGE['steps']} checked states")
     for key in sorted(COVERAGE):
         print(f"  {key}: {COVERAGE[key]}")
-    print(f"  known gaps hit (orders): { {g: len(o) for g, o in KNOWN_GAP_HITS.items()} }")
 
 
-# ---------------------------------------------------------------------------- known gaps
+# ---------------------------------------------------------------------------- its findings, fixed
 
 
 def _world() -> OrderModel:
@@ -1509,12 +1497,6 @@ def _world() -> OrderModel:
     return model
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SURCHARGE_LAPSE_IGNORES_PAID_CHECKOUT: Workshop.lapse_surcharges cancels without "
-    "closing the surcharge checkout first, so a surcharge paid in time whose webhook is late "
-    "is refused (the expiry sweep closes the order's checkout first and takes the payment)",
-)
 def test_P5_a_surcharge_paid_in_time_survives_the_lapse_sweep_when_its_webhook_is_late() -> None:
     w = _world()
     w.create("signet-ring", "remarks", "cust-a")
@@ -1587,13 +1569,6 @@ def _paid_order(w: OrderModel, request: str = "agreed") -> str:
     return order_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REFUND_KEY_CHANGES_WITH_VERSION: Workshop._refund keys the provider refund on the "
-    "order's next version; when the commit after the refund fails (a 503) and anything else "
-    "writes the order before staff retry (here the ship-watch warning), the retry refunds the "
-    "same payment again under a new key",
-)
 def test_a_staff_cancel_retried_after_an_unrelated_write_refunds_once() -> None:
     w = _world()
     order_id = _paid_order(w)
@@ -1614,13 +1589,6 @@ def test_a_staff_cancel_retried_after_an_unrelated_write_refunds_once() -> None:
     assert len(keys) == 1, f"refunded {w.gateway.refunded_cents(intent)} for 5000: {keys}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REFUND_NOT_RECORDED_WHEN_A_LATER_ONE_FAILS: Workshop._refund refunds payment after "
-    "payment before the commit; when the provider refuses the second (a disputed surcharge "
-    "payment), the cancel answers 409 and the order does not record the first refund the "
-    "provider already made",
-)
 def test_a_cancel_the_provider_half_refuses_leaves_the_books_matching_the_provider() -> None:
     w = _world()
     order_id = _paid_order(w, request="remarks")
@@ -1644,12 +1612,6 @@ def test_a_cancel_the_provider_half_refuses_leaves_the_books_matching_the_provid
     check_provider_books(w.orders, w.order_ids, w.gateway)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DELAY_SURVIVES_A_REMAKE: Order.delay is never cleared, so after a quality claim is "
-    "approved the remake shows the first run's delay (reason and an expected date in the past) "
-    "next to its new ship_by",
-)
 def test_a_remake_after_an_approved_claim_shows_no_stale_delay() -> None:
     w = _world()
     order_id = _paid_order(w)
@@ -1669,13 +1631,6 @@ def test_a_remake_after_an_approved_claim_shows_no_stale_delay() -> None:
     assert remake.delay is None, (remake.delay, remake.ship_by)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ERASED_ORDER_REINSTATED: Order.erasable counts an unpaid order past its deadline as "
-    "finished for good, but P3 lets a payment made in time still reinstate it (here the "
-    "expiry sweep finds the paid checkout; a late webhook does the same): the order goes "
-    "to production with its contact and shipping address erased",
-)
 def test_P6_an_order_paid_in_time_is_never_erased_before_it_is_made() -> None:
     w = _world()
     w.create("signet-ring", "agreed", "cust-a")
@@ -1692,3 +1647,73 @@ def test_P6_an_order_paid_in_time_is_never_erased_before_it_is_made() -> None:
     order = w.stored(order_id)
     assert order.status is S.IN_PRODUCTION  # P3: the payment counts
     assert not order.erased, f"in production for {order.contact} at {order.shipping_address}"
+
+
+def _paid_elsewhere(w: OrderModel, order_id: str, at: datetime) -> PaymentEvent:
+    """A payment for the order made outside its checkout, at `at`; its event not yet sent."""
+    order = w.stored(order_id)
+    w.gateway.charges["pi_elsewhere"] = order.price.total_cents
+    return PaymentEvent(
+        "stripe:evt_elsewhere",
+        PaymentEventKind.PAID,
+        at,
+        "payment_intent.succeeded",
+        order_id,
+        None,
+        "pi_elsewhere",
+        order.price.total_cents,
+        "usd",
+    )
+
+
+def test_P6_an_expired_order_is_erased_only_once_no_payment_in_time_can_still_arrive() -> None:
+    """Found by the long run after the first fix: the sweep expired the order, a payment made
+    in time outside its checkout was still on its way, and erasure let it reinstate the order."""
+    w = _world()
+    w.create("signet-ring", "agreed", "cust-a")
+    order_id = w.order_ids[0]
+    due = w.stored(order_id).payment_due_at
+    late_event = _paid_elsewhere(w, order_id, due - timedelta(minutes=5))
+    w.clock.set(due + timedelta(minutes=1))
+    expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
+    assert w.stored(order_id).status is S.EXPIRED
+
+    w.clock.set(due + PAYMENT_EVENT_HORIZON)  # Stripe may still be resending the event
+    erase_customer(w.orders, w.clock, "staff:x", "cust-a")
+    assert not w.stored(order_id).erased
+    assert w.apply(late_event) is Outcome.CONFIRMED  # P3: the payment counts
+    assert w.stored(order_id).status is S.IN_PRODUCTION
+
+
+def test_P6_a_payment_event_for_an_erased_order_is_refunded_not_made() -> None:
+    w = _world()
+    w.create("signet-ring", "agreed", "cust-a")
+    order_id = w.order_ids[0]
+    due = w.stored(order_id).payment_due_at
+    resent = _paid_elsewhere(w, order_id, due - timedelta(minutes=5))
+    w.clock.set(due + timedelta(minutes=1))
+    expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
+    w.clock.set(due + PAYMENT_EVENT_HORIZON + timedelta(seconds=1))
+    erase_customer(w.orders, w.clock, "staff:x", "cust-a")
+    assert w.stored(order_id).erased
+
+    assert w.apply(resent) is Outcome.REFUNDED  # resent by hand after the horizon
+    order = w.stored(order_id)
+    assert order.status is S.EXPIRED
+    check_provider_books(w.orders, w.order_ids, w.gateway)
+
+
+def test_P5_agreeing_to_a_surcharge_twice_opens_one_checkout() -> None:
+    """Found by the long run: a second accept opened a second checkout; the first, paid in
+    time, was not the one the lapse sweep closed, and the order was cancelled."""
+    w = _world()
+    order_id = _paid_order(w, request="remarks")
+    w.workshop.review("staff:x", order_id, Decision.SURCHARGE, surcharge_cents=2500, note="mold")
+    first = w.workshop.accept_surcharge("cust-a", order_id)
+    again = w.workshop.accept_surcharge("cust-a", order_id)
+    assert first.checkout is not None and again.checkout == first.checkout
+    w.clock.advance(hours=23)
+    w.pay_session(first.checkout.session_id, deliver=False)  # in time; the webhook is late
+    w.clock.advance(hours=2)
+    w.workshop.lapse_surcharges(SweepReport())
+    assert w.stored(order_id).status is S.IN_PRODUCTION

@@ -238,6 +238,21 @@ def test_a_provider_refund_is_recorded_once(world):
     assert world.reload(order).refunded_cents == 5000
 
 
+@pytest.mark.parametrize("named", ["the other order", "ord_nobody", None])
+def test_a_provider_refund_naming_another_order_is_recorded_on_the_payments_order(world, named):
+    """Stripe's charge metadata (the order id) can be edited in its dashboard: the payment
+    intent decides, through its pointer, when the named order does not have that payment."""
+    paid, other = world.place(), world.place()
+    world.apply(world.event(paid))
+    refund = world.event(paid, PaymentEventKind.REFUNDED, refunded=5000)
+    order_id = other.order_id if named == "the other order" else named
+    assert world.apply(type(refund)(**{**refund.__dict__, "order_id": order_id})) is (
+        Outcome.RECORDED
+    )
+    assert world.reload(paid).refunded_cents == 5000
+    assert world.reload(other).refunded_cents == 0
+
+
 def test_a_dispute_flags_the_order_once(world):
     order = world.place()
     world.apply(world.event(order))

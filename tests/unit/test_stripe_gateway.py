@@ -572,3 +572,16 @@ def test_a_renewal_gets_a_new_session_not_the_original_one_replayed() -> None:
     gateway.create_checkout(**args, attempt="renewal-v2")
     keys = [c.headers["Idempotency-Key"] for c in calls]
     assert keys[0] == keys[1] != keys[2]
+
+
+def test_a_key_reused_with_other_parameters_is_a_changed_request_not_a_refusal() -> None:
+    """Stripe answers 400 idempotency_error: nothing was refunded by this request, so callers
+    must not book it as a refused refund."""
+    fake = FakeStripe(stripe_error(400, type="idempotency_error"))
+
+    with pytest.raises(ConflictError) as raised:
+        gateway(fake).refund(
+            payment_intent="pi_1", amount_cents=500, idempotency_key="k", reason="cancelled"
+        )
+
+    assert raised.value.code == "PAYMENT_REQUEST_CHANGED"

@@ -588,6 +588,41 @@ def test_dead_letters_raise_an_alarm(queue: str) -> None:
         check_alarm(alarm, {"Maximum", "Sum"}, 1)
 
 
+STREAM_FUNCTIONS = [
+    name
+    for name in FUNCTIONS
+    if any(
+        event.get("Type") in ("DynamoDB", "Kinesis")
+        for event in (function_properties(name).get("Events") or {}).values()
+    )
+]
+
+
+@pytest.mark.parametrize("function", STREAM_FUNCTIONS)
+def test_a_stream_consumer_falling_behind_raises_an_alarm(function: str) -> None:
+    found = alarms_on(
+        "AWS/Lambda", "IteratorAge", [{"Name": "FunctionName", "Value": {"Ref": function}}]
+    )
+    assert found, f"{function}: no AWS::CloudWatch::Alarm on its IteratorAge"
+    for alarm in found:
+        check_alarm(alarm, {"Maximum"}, 5 * 60 * 1000)  # 5 minutes behind, in milliseconds
+
+
+def test_the_api_answering_5xx_raises_an_alarm() -> None:
+    """Handled 500s and 503s are answers, not function errors: the Errors alarms miss them."""
+    apis = of_type("AWS::Serverless::HttpApi")
+    assert apis, "no HTTP API in the template"
+    for api in apis:
+        dimensions = [
+            {"Name": "ApiId", "Value": {"Ref": api}},
+            {"Name": "Stage", "Value": properties(api)["StageName"]},
+        ]
+        found = alarms_on("AWS/ApiGateway", "5xx", dimensions)
+        assert found, f"{api}: no AWS::CloudWatch::Alarm on AWS/ApiGateway 5xx for its stage"
+        for alarm in found:
+            check_alarm(alarm, {"Sum"}, 5)
+
+
 SIGNATURE_METRIC = "WebhookSignatureRejected"
 
 

@@ -691,7 +691,7 @@ class DynamoOrderRepository:
             args["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def _claim_pointer(self, order_id: str, claim: Claim) -> dict[str, Any]:
-        """Finds the claim's order by claim id, and lists claims by status for staff."""
+        """Lists claims by status for staff (the claim id itself names its order)."""
         put = self._pointer(f"CLAIM#{claim.claim_id}", "CLAIM", order_id)
         put["Put"]["Item"].update(
             to_item(
@@ -703,9 +703,6 @@ class DynamoOrderRepository:
             )
         )
         return put
-
-    def find_by_claim(self, claim_id: str) -> Order | None:
-        return self._by_pointer(f"CLAIM#{claim_id}", "CLAIM")
 
     def claims_by_status(self, status: ClaimStatus, *, limit: int, cursor: str | None) -> Page[str]:
         """Claim ids in one status, oldest first (their orders are read one by one)."""

@@ -19,7 +19,13 @@ from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
 from atelier.notifications.render import Email
-from atelier.ports import OrderDetails, Page, SessionState, SessionStatus
+from atelier.ports import (
+    OrderDetails,
+    Page,
+    SessionState,
+    SessionStatus,
+    payment_request_changed,
+)
 
 
 class InMemoryProductRepository:
@@ -160,17 +166,6 @@ class InMemoryOrderRepository:
             dataclasses.replace(m, text="[erased]") for m in self.messages.get(order_id, [])
         ]
 
-    def find_by_claim(self, claim_id: str) -> Order | None:
-        order_id = next(
-            (
-                o.order_id
-                for o in self._orders.values()
-                if any(c.claim_id == claim_id for c in o.claims)
-            ),
-            None,
-        )
-        return self.get(order_id) if order_id else None
-
     def claims_by_status(self, status: ClaimStatus, *, limit: int, cursor: str | None) -> Page[str]:
         claims = sorted(
             (c.created_at, c.claim_id)
@@ -255,8 +250,9 @@ class InMemoryPaymentGateway:
     def refund(
         self, *, payment_intent: str, amount_cents: int, idempotency_key: str, reason: str
     ) -> str:
-        if idempotency_key not in self.refunds:
-            self.refunds[idempotency_key] = (payment_intent, amount_cents, reason)
+        request = (payment_intent, amount_cents, reason)
+        if self.refunds.setdefault(idempotency_key, request) != request:
+            raise payment_request_changed("refund")  # as Stripe's idempotency_error
         return f"re_{idempotency_key}"
 
     def refunded_cents(self, payment_intent: str) -> int:

@@ -6,7 +6,10 @@ needs three endpoints. The HTTP transport is injectable so unit tests never open
 Errors speak domain: a network failure, a timeout, 409 (a concurrent request holds the
 idempotency key), 424, 429 and 5xx raise `ServiceUnavailableError`; any other refusal raises
 `ConflictError` with code `PAYMENT_PROVIDER_REFUSED` whose details carry Stripe's error type and
-code but never its message, which may quote the key (masked) or customer data.
+code but never its message, which may quote the key (masked) or customer data. An idempotency
+key reused with other parameters (a cancellation retried with another refund amount) raises
+`ConflictError` with code `PAYMENT_REQUEST_CHANGED`: nothing was refunded by that request, and
+the caller must not treat it as a refusal of the refund.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from atelier.clock import SystemClock
 from atelier.domain.errors import ConflictError, DomainError, ServiceUnavailableError
 from atelier.domain.order import Checkout
 from atelier.observability import logger
-from atelier.ports import Clock, SessionState, SessionStatus
+from atelier.ports import Clock, SessionState, SessionStatus, payment_request_changed
 
 STRIPE_API_BASE = "https://api.stripe.com"
 STRIPE_API_VERSION = "2025-07-30.basil"
@@ -273,6 +276,8 @@ class StripeGateway:
                 f"The payment provider could not {operation} just now (HTTP {reply.status}).",
                 details=details,
             )
+        if details.get("type") == "idempotency_error":
+            raise payment_request_changed(operation)
         raise ConflictError(
             f"The payment provider refused to {operation} (HTTP {reply.status}).",
             code=REFUSED,

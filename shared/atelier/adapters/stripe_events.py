@@ -61,8 +61,12 @@ def parse_stripe_event(raw: bytes) -> PaymentEvent:
             **base,
         )
     if envelope.type == "charge.refunded":
+        # Stripe copies the PaymentIntent's metadata (our checkout sets `order_id` there) onto
+        # the charge it creates; the service checks it against the order's payments.
+        metadata = obj.get("metadata")
         return PaymentEvent(
             kind=PaymentEventKind.REFUNDED,
+            order_id=_text(metadata.get("order_id")) if isinstance(metadata, dict) else None,
             payment_intent=_intent(obj.get("payment_intent")),
             amount_cents=_int(obj.get("amount")),
             currency=_upper(obj.get("currency")),
@@ -70,6 +74,8 @@ def parse_stripe_event(raw: bytes) -> PaymentEvent:
             **base,
         )
     if envelope.type == "charge.dispute.created":
+        # A dispute carries its charge and payment intent, and only its own metadata: no order
+        # id (the service finds the order through the payment intent).
         return PaymentEvent(
             kind=PaymentEventKind.DISPUTED,
             payment_intent=_intent(obj.get("payment_intent")),

@@ -46,23 +46,26 @@ def error_response(
     )
 
 
-def forbidden_response() -> dict[str, Any]:
-    """A 403 in API Gateway's payload 2.0 response format, for use outside the resolver."""
+def proxy_error_response(
+    status: HTTPStatus, code: str, message: str, details: Any = None
+) -> dict[str, Any]:
+    """An error in API Gateway's payload 2.0 response format, for answers given before the
+    resolver routes the request."""
     body = ErrorResponse.model_validate(
-        {
-            "error": {
-                "code": ForbiddenError.code,
-                "message": "This route is for the shop's staff.",
-                "details": None,
-            }
-        }
+        {"error": {"code": code, "message": message, "details": details}}
     )
     return {
-        "statusCode": int(HTTPStatus.FORBIDDEN),
+        "statusCode": int(status),
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
         "body": body.model_dump_json(),
         "isBase64Encoded": False,
     }
+
+
+def forbidden_response() -> dict[str, Any]:
+    return proxy_error_response(
+        HTTPStatus.FORBIDDEN, ForbiddenError.code, "This route is for the shop's staff."
+    )
 
 
 def status_of(error: DomainError) -> HTTPStatus:

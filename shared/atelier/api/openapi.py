@@ -23,6 +23,7 @@ _ERRORS = {
     409: "Conflicts with the current state, lost a race, or an Idempotency-Key was reused.",
     422: "The request breaks a rule or fails validation; `details` says where.",
     500: "Not handled (for the payment webhook: not applied, so the provider retries).",
+    415: "The body is not sent as JSON: `Content-Type` must be `application/json`.",
     503: "A dependency is busy; retry after the `Retry-After` header's seconds.",
 }
 

@@ -1,14 +1,21 @@
-"""The HTTP resolver every API function uses: validation on, the project's error shape, and a
-JSON reader that turns any unreadable body into a 400 rather than a crash."""
+"""The HTTP resolver every API function uses: validation on, the project's error shape, a
+JSON reader that turns any unreadable body into a 400 rather than a crash, and 415 for a body
+sent as anything but JSON."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from atelier.api.errors import register_error_handlers
+from atelier.api.errors import proxy_error_response, register_error_handlers
+
+# Methods whose requests carry a body; every body this API takes is JSON.
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def read_json(text: str) -> Any:
@@ -22,7 +29,39 @@ def read_json(text: str) -> Any:
         raise json.JSONDecodeError(f"unreadable JSON ({type(exc).__name__})", "", 0) from exc
 
 
+def is_json_media_type(content_type: str) -> bool:
+    """`application/json`, with or without parameters (`; charset=utf-8`), in any case; an
+    absent Content-Type counts as JSON, as powertools reads it."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type in ("", "application/json")
+
+
+class JsonApiResolver(APIGatewayHttpResolver):
+    """Refuses a request body in another media type with 415 before routing and validation.
+
+    Powertools' validation would parse a form or multipart body as fields (and raises on a
+    multipart type without a boundary, or on text/plain, before any handler): this API takes
+    JSON only, and says so in the project's error shape. Media types are case-insensitive
+    (RFC 9110) but powertools compares them as written, so the header reaches it in lower case."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        method = str(event.get("requestContext", {}).get("http", {}).get("method", "")).upper()
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        content_type = headers.get("content-type", "")
+        if not is_json_media_type(content_type):
+            if method in _BODY_METHODS:
+                return proxy_error_response(
+                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "The request body must be JSON, sent with Content-Type: application/json.",
+                    {"content_type": content_type[:100]},
+                )
+        elif content_type != content_type.lower():
+            event = {**event, "headers": {**headers, "content-type": content_type.lower()}}
+        return super().resolve(event, context)
+
+
 def new_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=read_json)
+    app = JsonApiResolver(enable_validation=True, json_body_deserializer=read_json)
     register_error_handlers(app)
     return app

@@ -10,8 +10,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 from atelier.domain.errors import InvalidRequestError
+from atelier.domain.ids import order_id_of_claim
 
 MIB = 1024 * 1024
 MAX_PHOTO_BYTES = 25 * MIB
@@ -81,6 +83,29 @@ _MP4_BRANDS = frozenset(
 )
 # size (4) + "ftyp" (4) + major brand (4) + minor version (4)
 _FTYP_MIN_SIZE = 16
+
+
+class EvidenceKey(NamedTuple):
+    """Where a claim's file lives in the bucket, and what that says about it."""
+
+    order_id: str
+    claim_id: str
+    evidence_id: str
+
+
+def evidence_key(claim_id: str, evidence_id: str) -> str:
+    """`claims/{claim_id}/{evidence_id}`: the claim id names its order, so the upload check
+    reads the order directly (docs/decisions.md)."""
+    return f"claims/{claim_id}/{evidence_id}"
+
+
+def parse_evidence_key(key: str) -> EvidenceKey | None:
+    """What an object key under `claims/` names; None for a key no ticket could have issued."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "claims" or not parts[2]:
+        return None
+    order_id = order_id_of_claim(parts[1])
+    return EvidenceKey(order_id, parts[1], parts[2]) if order_id else None
 
 
 def max_bytes_for(content_type: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
 
@@ -35,3 +36,20 @@ def keyed_order_id(customer_id: str, idempotency_key: str) -> str:
     """The same id for the same customer and Idempotency-Key, and only for them."""
     digest = int.from_bytes(hashlib.sha256(f"{customer_id}\n{idempotency_key}".encode()).digest())
     return "ord_" + _base32(digest >> (256 - 130), 26)
+
+
+_CLAIM_ID = re.compile(r"^clm_(?P<order>[0-9A-Za-z_]+)_(?P<number>[1-9][0-9]*)$")
+
+
+def new_claim_id(order_id: str, number: int) -> str:
+    """The order's `number`th claim (1, 2, …): `clm_<order ulid>_<number>`. The order is in
+    the id, so a claim id alone finds its order with one read (docs/decisions.md)."""
+    if not order_id.startswith("ord_") or number < 1:
+        raise ValueError(f"no claim id for order {order_id!r}, number {number}")
+    return f"clm_{order_id.removeprefix('ord_')}_{number}"
+
+
+def order_id_of_claim(claim_id: str) -> str | None:
+    """The order a claim id names; None for a string no claim id looks like."""
+    found = _CLAIM_ID.fullmatch(claim_id)
+    return "ord_" + found["order"] if found else None

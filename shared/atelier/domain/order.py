@@ -145,9 +145,12 @@ class ShipWatch:
 
 @dataclass(frozen=True)
 class Refund:
+    """One payment's part of a cancellation refund. `refund_id` None: the provider refused it
+    for good (the payment is disputed, or was refunded in its dashboard); nothing moved."""
+
     payment_intent: str
     cents: int
-    refund_id: str
+    refund_id: str | None
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,11 @@ class PaymentVerdict(StrEnum):
     NOT_PAYABLE = "not_payable"  # cancelled, or already paid: refunded
     WRONG_AMOUNT = "wrong_amount"  # not the amount due: flagged and refunded
 
+
+# Stripe resends an event its webhook endpoint did not acknowledge for up to three days
+# (docs.stripe.com/webhooks/process-undelivered-events): after that, no event for a payment
+# made before an order's deadline can still reinstate it.
+PAYMENT_EVENT_HORIZON = timedelta(days=3)
 
 REFUND_REASONS = {
     PaymentVerdict.LATE: "payment made after the payment deadline",
@@ -423,6 +431,8 @@ class Order:
         """What a payment the provider reports means for this order; changes nothing."""
         if any(p.payment_intent == incoming.payment_intent for p in self.payments):
             return PaymentVerdict.DUPLICATE
+        if self.erased:  # never made for an address that is gone: refunded
+            return PaymentVerdict.NOT_PAYABLE
         due = self.amount_due()
         if due is None:
             return PaymentVerdict.NOT_PAYABLE
@@ -670,9 +680,11 @@ class Order:
         return plan
 
     def refund_key(self, payment_intent: str) -> str:
-        """The provider's idempotency key for a refund made by this order's next change: a
-        retried request finds the same refund instead of making a second."""
-        return f"{self.order_id}-v{self.version + 1}-{payment_intent}"
+        """The provider's idempotency key for the refund of a payment when this order is
+        cancelled. An order is cancelled once, so the key is the same for every attempt at it,
+        even after unrelated changes to the order in between: a retried request finds the
+        refund the provider already made instead of making a second."""
+        return f"{self.order_id}-cancel-{payment_intent}"
 
     def decline(self, actor: str, note: str, refunds: list[Refund], now: datetime) -> None:
         """P5: staff decline the request: cancelled, fully refunded."""
@@ -711,8 +723,13 @@ class Order:
         now: datetime,
         data: dict[str, Any],
     ) -> None:
-        for refund in refunds:
+        made = [r for r in refunds if r.refund_id is not None]
+        for refund in made:
             self._add_refund(refund)
+        refused = [r for r in refunds if r.refund_id is None]
+        if refused:
+            self._flag("REFUND_FAILED")
+            data = {**data, "refund_failed_cents": sum(r.cents for r in refused)}
         self.checkout = None
         self.ship_watch = None
         self._record(
@@ -723,8 +740,8 @@ class Order:
             to=S.CANCELLED,
             data={
                 **data,
-                "refund_cents": sum(r.cents for r in refunds),
-                "refund_ids": [r.refund_id for r in refunds],
+                "refund_cents": sum(r.cents for r in made),
+                "refund_ids": [r.refund_id for r in made],
             },
         )
 
@@ -749,6 +766,7 @@ class Order:
     ) -> None:
         self.ship_by = calendar.ship_by(now)
         self.ship_watch = _watch(self.ship_by, calendar)
+        self.delay = None  # a fresh run (a remake) carries no earlier run's delay
         self._record(
             event_type,
             actor,
@@ -1042,11 +1060,18 @@ class Order:
 
     def erasable(self, now: datetime) -> bool:
         """Finished for good: delivered with its claim window closed and no open claim, or
-        ended unpaid or cancelled. Amounts and history stay for the books."""
+        cancelled, or recorded as expired. Amounts and history stay for the books.
+
+        An unpaid order is not until it is recorded as expired and PAYMENT_EVENT_HORIZON has
+        passed since its deadline: P3 lets a payment made in time reinstate it whenever its
+        event arrives, and the provider stops resending events after that horizon. (A payment
+        event for an erased order, resent by hand later still, is refunded: `assess_payment`.)"""
         if self.status is S.DELIVERED:
             closed = self.claim_deadline is not None and now > self.claim_deadline
             return closed and not any(c.is_open for c in self.claims)
-        return self.effective_status(now) in (S.EXPIRED, S.CANCELLED)
+        if self.status is S.EXPIRED:
+            return now > self.payment_due_at + PAYMENT_EVENT_HORIZON
+        return self.status is S.CANCELLED
 
     @property
     def erased(self) -> bool:

@@ -11,8 +11,15 @@ from functools import partial
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.claims import Claim, ClaimStatus, Evidence, ReturnLabel
 from atelier.domain.errors import NotFoundError
-from atelier.domain.evidence import LEADING_BYTES, check_declared, max_bytes_for, verify
-from atelier.domain.ids import new_ulid
+from atelier.domain.evidence import (
+    LEADING_BYTES,
+    check_declared,
+    evidence_key,
+    max_bytes_for,
+    parse_evidence_key,
+    verify,
+)
+from atelier.domain.ids import new_claim_id, new_ulid, order_id_of_claim
 from atelier.domain.order import Order
 from atelier.observability import logger
 from atelier.ports import Clock, EvidenceStore, OrderRepository, Page, UploadTicket
@@ -40,7 +47,8 @@ class Claims:
     def file(self, customer_id: str, order_id: str, reason: str, description: str) -> Claim:
         order = get_customer_order(self.orders, customer_id, order_id)
         now = self.clock.now()
-        claim = order.file_claim("clm_" + new_ulid(now), reason, description, "customer", now)
+        claim_id = new_claim_id(order.order_id, len(order.claims) + 1)
+        claim = order.file_claim(claim_id, reason, description, "customer", now)
         self.orders.save(order)
         logger.info("claim filed", order_id=order_id, claim_id=claim.claim_id)
         return claim
@@ -86,11 +94,11 @@ class Claims:
         deleted. A re-delivered event changes nothing."""
         parsed = parse_evidence_key(key)
         head = self.store.head(key)
-        order = self.orders.find_by_claim(parsed[0]) if parsed else None
+        order = self.orders.get(parsed.order_id) if parsed else None
         evidence = None
         if order is not None and parsed is not None:
-            claim = next((c for c in order.claims if c.claim_id == parsed[0]), None)
-            evidence = claim.evidence_by_id(parsed[1]) if claim else None
+            claim = next((c for c in order.claims if c.claim_id == parsed.claim_id), None)
+            evidence = claim.evidence_by_id(parsed.evidence_id) if claim else None
         if head is None:
             # Nothing there (deleted after a verdict whose record did not commit): settle it.
             if (
@@ -98,7 +106,7 @@ class Claims:
                 and parsed is not None
                 and evidence is not None
                 and order.settle_evidence(
-                    parsed[0], parsed[1], version_id="", rejection=UPLOAD_MISSING
+                    parsed.claim_id, parsed.evidence_id, version_id="", rejection=UPLOAD_MISSING
                 )
             ):
                 self.orders.save(order)
@@ -116,15 +124,17 @@ class Claims:
         leading = self.store.leading_bytes(key, version_id, LEADING_BYTES) if size else b""
         problem = verify(evidence.content_type, evidence.size_bytes, size, leading)
         # Record the verdict first: if this write fails, the retry still finds the object.
-        if order.settle_evidence(parsed[0], parsed[1], version_id=version_id, rejection=problem):
+        if order.settle_evidence(
+            parsed.claim_id, parsed.evidence_id, version_id=version_id, rejection=problem
+        ):
             self.orders.save(order)
         if problem is not None:
             self.store.delete_version(key, version_id)
         logger.info(
             "evidence checked",
             order_id=order.order_id,
-            claim_id=parsed[0],
-            evidence_id=parsed[1],
+            claim_id=parsed.claim_id,
+            evidence_id=parsed.evidence_id,
             verified=problem is None,
         )
         return "verified" if problem is None else "rejected"
@@ -137,13 +147,16 @@ class Claims:
         page = self.orders.claims_by_status(status, limit=limit, cursor=cursor)
         found = []
         for claim_id in page.items:
-            order = self.orders.find_by_claim(claim_id)
+            order_id = order_id_of_claim(claim_id)
+            order = self.orders.get(order_id) if order_id else None
             if order is not None:
                 found.append((order, order.claim(claim_id)))
         return Page(found, page.next_cursor)
 
     def staff_read(self, claim_id: str) -> tuple[Order, Claim]:
-        order = self.orders.find_by_claim(claim_id)
+        """The claim and its order, read with one request: the claim id names the order."""
+        order_id = order_id_of_claim(claim_id)
+        order = self.orders.get(order_id) if order_id else None
         if order is None:
             raise NotFoundError(f"There is no claim {claim_id!r}.")
         return order, order.claim(claim_id)
@@ -179,17 +192,6 @@ class Claims:
         self.orders.save(order)
         logger.info("claim decided", claim_id=claim_id, decision=decision)
         return order, order.claim(claim_id)
-
-
-def evidence_key(claim_id: str, evidence_id: str) -> str:
-    return f"claims/{claim_id}/{evidence_id}"
-
-
-def parse_evidence_key(key: str) -> tuple[str, str] | None:
-    parts = key.split("/")
-    if len(parts) != 3 or parts[0] != "claims" or not parts[1] or not parts[2]:
-        return None
-    return parts[1], parts[2]
 
 
 def lapse_unsubmitted_claims(

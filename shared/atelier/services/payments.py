@@ -13,7 +13,6 @@ from typing import Any
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.order import (
-    REFUND_REASONS,
     IncomingPayment,
     Order,
     OrderStatus,
@@ -24,6 +23,8 @@ from atelier.ports import Clock, OrderRepository, PaymentGateway, SessionState
 
 # The code a gateway's ConflictError carries when the provider refuses for good.
 PROVIDER_REFUSED = "PAYMENT_PROVIDER_REFUSED"
+# What a refused payment's refund tells the provider, whatever the verdict (see take_payment).
+PROVIDER_REFUND_REASON = "payment not accepted for the order"
 
 
 class PaymentEventKind(StrEnum):
@@ -114,7 +115,17 @@ def apply_payment_event(
 
 def _order_for(event: PaymentEvent, orders: OrderRepository) -> Order | None:
     if event.kind in (PaymentEventKind.REFUNDED, PaymentEventKind.DISPUTED):
-        return orders.find_by_payment_intent(event.payment_intent) if event.payment_intent else None
+        if not event.payment_intent:
+            return None
+        # An order id the event names (Stripe's charges copy it from the payment intent's
+        # metadata) is used when that order has the payment: one read. Otherwise (a dispute,
+        # or metadata edited in the dashboard) the payment intent's pointer finds the order.
+        named = orders.get(event.order_id) if event.order_id else None
+        if named is not None and any(
+            p.payment_intent == event.payment_intent for p in named.payments
+        ):
+            return named
+        return orders.find_by_payment_intent(event.payment_intent)
     if event.kind is PaymentEventKind.IGNORED or not event.order_id:
         return None
     return orders.get(event.order_id)
@@ -176,12 +187,15 @@ def take_payment(
         return Outcome.CONFIRMED
     try:
         # Keyed on the payment: every path that refuses it (webhook, sweep, cancel) shares
-        # one refund at the provider.
+        # one refund at the provider. The request must be the same on every path (a provider
+        # answers a key reused with other parameters with an error, not the refund), and the
+        # paths may judge the payment differently (late for one, wrong amount for another):
+        # so one reason for the provider; the order's history keeps the verdict.
         refund_id: str | None = gateway.refund(
             payment_intent=incoming.payment_intent,
             amount_cents=incoming.amount_cents,
             idempotency_key=f"refund-{incoming.payment_intent}",
-            reason=REFUND_REASONS[verdict],
+            reason=PROVIDER_REFUND_REASON,
         )
     except ConflictError as exc:
         if exc.code != PROVIDER_REFUSED:

@@ -3,19 +3,25 @@ refunds, delays, shipping, delivery, consultation messages, and the ship-by watc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from functools import partial
 
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.errors import NotFoundError
+from atelier.domain.errors import ConflictError, NotFoundError
 from atelier.domain.messages import Author, Message
 from atelier.domain.order import Order, OrderStatus, Refund
 from atelier.observability import logger
 from atelier.ports import Clock, OrderDetails, OrderRepository, PaymentGateway
 from atelier.services.customer_orders import get_customer_order
-from atelier.services.payments import SweepReport, for_each_due
+from atelier.services.payments import (
+    PROVIDER_REFUSED,
+    Outcome,
+    SweepReport,
+    close_checkout,
+    for_each_due,
+)
 
 
 class Decision(StrEnum):
@@ -40,16 +46,25 @@ class Workshop:
         return order
 
     def _refund(self, order: Order, cents: int | None, reason: str) -> list[Refund]:
-        """Refund through the provider before the change commits. The idempotency key is tied
-        to the order's next version, so a retried request never refunds twice."""
+        """Refund through the provider before the change commits, keyed on the cancellation of
+        each payment (`Order.refund_key`), so a retried request never refunds twice. A payment
+        the provider refuses for good is recorded as refused (the order is flagged for staff)
+        while the refunds it did make are still recorded: the books match the provider's."""
         refunds = []
         for payment_intent, amount in order.refund_plan(cents):
-            refund_id = self.gateway.refund(
-                payment_intent=payment_intent,
-                amount_cents=amount,
-                idempotency_key=order.refund_key(payment_intent),
-                reason=reason,
-            )
+            refund_id: str | None
+            try:
+                refund_id = self.gateway.refund(
+                    payment_intent=payment_intent,
+                    amount_cents=amount,
+                    idempotency_key=order.refund_key(payment_intent),
+                    reason=reason,
+                )
+            except ConflictError as exc:
+                if exc.code != PROVIDER_REFUSED:
+                    raise
+                logger.warning("provider refused the refund", order_id=order.order_id)
+                refund_id = None
             refunds.append(Refund(payment_intent, amount, refund_id))
         return refunds
 
@@ -61,6 +76,13 @@ class Workshop:
             raise NotFoundError(f"There is no order {order_id!r}.")
         return found
 
+    def _save(self, found: OrderDetails) -> OrderDetails:
+        """Commit the order's change and answer its details as they now are: what was read
+        (one consistent query) and the history the change added, without reading again."""
+        added = list(found.order.new_history)
+        self.orders.save(found.order)
+        return replace(found, history=[*found.history, *added])
+
     def review(
         self,
         actor: str,
@@ -69,8 +91,9 @@ class Workshop:
         *,
         surcharge_cents: int | None = None,
         note: str | None = None,
-    ) -> Order:
-        order = self._order(order_id)
+    ) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         now = self.clock.now()
         if decision is Decision.ACCEPT:
             order.accept_review(actor, now, self.calendar)
@@ -79,36 +102,39 @@ class Workshop:
         else:
             order.require_status(OrderStatus.IN_REVIEW, action="declined")
             order.decline(actor, note or "", self._refund(order, None, "request declined"), now)
-        self.orders.save(order)
+        saved = self._save(found)
         logger.info("review decided", order_id=order_id, decision=decision, status=order.status)
-        return order
+        return saved
 
-    def cancel(self, actor: str, order_id: str, reason: str, refund_cents: int | None) -> Order:
-        order = self._order(order_id)
+    def cancel(
+        self, actor: str, order_id: str, reason: str, refund_cents: int | None
+    ) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         order.require_status(OrderStatus.IN_REVIEW, OrderStatus.IN_PRODUCTION, action="cancelled")
         refunds = self._refund(order, refund_cents, "cancelled by the shop")
         order.cancel_by_staff(actor, reason, refunds, self.clock.now())
-        self.orders.save(order)
+        saved = self._save(found)
         logger.info("order cancelled by staff", order_id=order_id, refund_cents=refund_cents)
-        return order
+        return saved
 
-    def delay(self, actor: str, order_id: str, reason: str, expected: date) -> Order:
-        order = self._order(order_id)
+    def delay(self, actor: str, order_id: str, reason: str, expected: date) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         order.record_delay(actor, reason, expected, self.clock.now(), self.calendar)
-        self.orders.save(order)
-        return order
+        return self._save(found)
 
-    def ship(self, actor: str, order_id: str, carrier: str, tracking_number: str) -> Order:
-        order = self._order(order_id)
+    def ship(self, actor: str, order_id: str, carrier: str, tracking_number: str) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         order.ship(actor, carrier, tracking_number, self.clock.now())
-        self.orders.save(order)
-        return order
+        return self._save(found)
 
-    def deliver(self, actor: str, order_id: str, delivered_at: datetime) -> Order:
-        order = self._order(order_id)
+    def deliver(self, actor: str, order_id: str, delivered_at: datetime) -> OrderDetails:
+        found = self.details(order_id)
+        order = found.order
         order.deliver(actor, delivered_at, self.clock.now(), self.calendar)
-        self.orders.save(order)
-        return order
+        return self._save(found)
 
     def post_message(self, author: Author, author_id: str, order_id: str, text: str) -> Message:
         """P8: the order must exist (for a customer: be theirs; the caller checks)."""
@@ -131,10 +157,14 @@ class Workshop:
         return self.post_message("customer", customer_id, order_id, text)
 
     def accept_surcharge(self, customer_id: str, order_id: str) -> Order:
-        """P5: the customer agrees; they get a checkout for the surcharge, due by its deadline."""
+        """P5: the customer agrees; they get a checkout for the surcharge, due by its deadline.
+        Agreeing again answers the same checkout: a second one could be paid as well, and
+        only the current one is closed before the surcharge lapses."""
         order = get_customer_order(self.orders, customer_id, order_id)
         now = self.clock.now()
         surcharge = order.require_surcharge_payable(now)
+        if order.checkout is not None:
+            return order
         checkout = self.gateway.create_checkout(
             order_id=order.order_id,
             amount_cents=surcharge.cents,
@@ -167,6 +197,11 @@ class Workshop:
         order = self._order(order_id)
         if not order.surcharge_lapsed(now):
             return "skipped"
+        # P5 as P3: close the surcharge checkout first; a surcharge paid in time whose webhook
+        # has not arrived yet is taken, not lapsed.
+        if close_checkout(order, self.gateway, now, self.calendar) is Outcome.CONFIRMED:
+            self.orders.save(order)
+            return "paid"
         order.lapse_surcharge(self._refund(order, None, "surcharge not paid in time"), now)
         self.orders.save(order)
         return "lapsed"
