@@ -32,7 +32,7 @@ from atelier.api.schemas.staff import (
 )
 from atelier.bootstrap import get_container
 from atelier.domain.claims import ClaimStatus
-from atelier.domain.order import Order, OrderStatus
+from atelier.domain.order import OrderStatus
 from atelier.observability import logger, metrics, tracer
 from atelier.ports import OrderDetails
 from atelier.services import privacy
@@ -51,22 +51,6 @@ def _view(details: OrderDetails) -> StaffOrderView:
     return StaffOrderView.of_details(details, get_container().clock.now())
 
 
-def _summary(order: Order) -> StaffOrderSummary:
-    c = get_container()
-    today = c.calendar.local_date(c.clock.now())
-    watched = order.ship_watch.ship_date if order.ship_watch else None
-    return StaffOrderSummary(
-        order_id=order.order_id,
-        status=order.status,
-        product_name=order.product.name,
-        created_at=order.created_at.isoformat().replace("+00:00", "Z"),
-        review_required=order.review.required,
-        ship_by=watched.isoformat() if watched else None,
-        working_days_left=c.calendar.working_days_between(today, watched) if watched else None,
-        flags=list(order.flags),
-    )
-
-
 @app.get("/staff/orders", tags=STAFF, **documented(200, StaffOrderPage, 401, 403, 422, 503))
 def list_orders(
     status: Annotated[OrderStatus, Query(description="The queue: orders in this status.")],
@@ -75,8 +59,13 @@ def list_orders(
 ) -> StaffOrderPage:
     """A queue, oldest first, with the date each order must ship by and working days left."""
     auth.staff_id(app)
-    page = get_container().orders.list_by_status(status, limit=limit, cursor=cursor)
-    return StaffOrderPage(items=[_summary(o) for o in page.items], next_cursor=page.next_cursor)
+    c = get_container()
+    page = c.orders.list_by_status(status, limit=limit, cursor=cursor)
+    now = c.clock.now()
+    return StaffOrderPage(
+        items=[StaffOrderSummary.of(o, now, c.calendar) for o in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @app.get(

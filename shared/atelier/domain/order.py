@@ -348,6 +348,13 @@ class Order:
     def refunded_cents(self) -> int:
         return sum(p.refunded_cents for p in self.payments)
 
+    def working_days_left(self, now: datetime, calendar: WorkingCalendar) -> int | None:
+        """P7: working days from today (shop time) to the watched ship date (the latest delay's
+        or ship_by); 0 on the day itself, negative once late; None when nothing is watched."""
+        if self.ship_watch is None:
+            return None
+        return calendar.working_days_between(calendar.local_date(now), self.ship_watch.ship_date)
+
     @property
     def is_paid(self) -> bool:
         return any(p.accepted for p in self.payments)

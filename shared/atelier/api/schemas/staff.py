@@ -4,7 +4,7 @@ queue, and privacy (P6)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -13,6 +13,10 @@ from atelier.api.schemas.orders import MessageView, OrderView
 from atelier.api.schemas.text import Input, Note, ShortText
 from atelier.clock import isoformat_z
 from atelier.ports import OrderDetails
+
+if TYPE_CHECKING:
+    from atelier.domain.calendar import WorkingCalendar
+    from atelier.domain.order import Order
 
 
 class ReviewIn(Input):
@@ -127,6 +131,20 @@ class StaffOrderSummary(BaseModel):
         "day itself, negative once late."
     )
     flags: list[str]
+
+    @classmethod
+    def of(cls, order: Order, now: datetime, calendar: WorkingCalendar) -> StaffOrderSummary:
+        watched = order.ship_watch.ship_date if order.ship_watch else None
+        return cls(
+            order_id=order.order_id,
+            status=order.status,
+            product_name=order.product.name,
+            created_at=isoformat_z(order.created_at),
+            review_required=order.review.required,
+            ship_by=watched.isoformat() if watched else None,
+            working_days_left=order.working_days_left(now, calendar),
+            flags=list(order.flags),
+        )
 
 
 class StaffOrderPage(BaseModel):
