@@ -1,67 +1,30 @@
-"""The requests the bench sends: a catalog piece, order bodies, Stripe-format webhook events."""
+"""The requests the bench sends: the tests' catalog piece and order body (tests/factories.py),
+Stripe-format webhook events."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.catalog import Product
 from atelier.domain.webhook_signature import sign_payload
+from tests import factories
+from tests.factories import ring
+
+__all__ = ["ring"]
 
 WEBHOOK_SECRET = "whsec_bench"  # noqa: S105 - the emulated stack's signing secret
-# A Monday morning in the shop's time zone (10:00 New York).
-START = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-PRODUCT_ID = "signet-ring"
-
-
-def ring() -> Product:
-    return Product.model_validate(
-        {
-            "product_id": PRODUCT_ID,
-            "name": "Signet Ring",
-            "description": "A polished signet ring with an engraved face.",
-            "price_cents": 12900,
-            "currency": "USD",
-            "sizes": ["5", "6", "7", "8", "9"],
-            "customization": {
-                "style": {"options": ["classic", "oval", "cushion"]},
-                "color": {"options": ["silver", "gold", "rose gold"]},
-                "expression": {
-                    "kind": "text",
-                    "max_length": 12,
-                    "allowed_pattern": "^[A-Za-z0-9 .&'-]*$",
-                },
-                "fixed": {
-                    "structure": "solid band, flat face",
-                    "material": "sterling silver 925",
-                    "size": "US 5-9",
-                },
-            },
-        }
-    )
+START = factories.MONDAY_10AM
+PRODUCT_ID = ring().product_id
 
 
 def order_body(*, review: bool = False) -> dict[str, Any]:
     """A POST /orders body for the ring; with `review`, remarks a designer must read (P5)."""
-    customization: dict[str, str] = {"style": "oval", "color": "gold", "expression": "A & J"}
+    body = factories.order_body()
     if review:
-        customization["remarks"] = "a thinner band, please"
-    return {
-        "product_id": PRODUCT_ID,
-        "size": "7",
-        "customization": customization,
-        "contact": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+1 555 0100"},
-        "shipping_address": {
-            "line1": "1 Main St",
-            "city": "Springfield",
-            "region": "IL",
-            "postal_code": "62701",
-            "country": "US",
-        },
-        "accept_terms_version": "2026-11-01",
-    }
+        body["customization"] = {**body["customization"], "remarks": "a thinner band, please"}
+    return body
 
 
 def session_event(
