@@ -20,7 +20,10 @@ LAYER_LOGICAL_ID = "AtelierLayer"
 # Lambda's quotas: a function and all its layers unzipped, and a zip uploaded directly.
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 ZIPPED_LIMIT = 50 * 1024 * 1024
-_SKIP = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+_SKIP = {".pytest_cache", ".mypy_cache"}
+# A build ships the .pyc `make build` compiles (infra/bytecode.py); a source folder's caches are
+# this machine's, not what would be deployed.
+_SKIP_IN_SOURCE = _SKIP | {"__pycache__"}
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,16 @@ class SizeReport:
         return layer + max(functions, default=0)
 
 
-def _files(folder: Path) -> list[Path]:
+def _files(folder: Path, skip: set[str] = _SKIP_IN_SOURCE) -> list[Path]:
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and not _SKIP.intersection(p.relative_to(folder).parts)
+        if p.is_file() and not skip.intersection(p.relative_to(folder).parts)
     )
 
 
 def _measure(name: str, folder: Path, origin: str, stale: bool) -> Package:
-    files = _files(folder)
+    files = _files(folder, _SKIP if origin == "sam build" else _SKIP_IN_SOURCE)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
