@@ -248,6 +248,17 @@ def test_a_body_sent_as_anything_but_json_is_a_415_and_changes_nothing(api, cata
     assert order_count(catalog) == 0
 
 
+def test_a_body_less_post_may_carry_any_content_type(api, catalog):
+    """HTML forms and some clients send a form Content-Type on an empty POST."""
+    placed = api.call("POST", "/orders", order_body())
+    assert placed.status == 201
+    oid = placed.json["order_id"]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    reply = api.call("POST", f"/orders/{oid}/cancel", raw=b"", headers=form)
+    assert reply.status == 200, reply.json
+    assert reply.json["status"] == "CANCELLED"
+
+
 @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
 def test_json_with_parameters_or_in_another_case_is_json(api, catalog, content_type):
     body = json.dumps(order_body()).encode()

@@ -1268,13 +1268,18 @@ class OrderModel(RuleBasedStateMachine):
             closed = self.party_closed.get(order.order_id)
             if closed is not None and closed >= made.paid_at:
                 continue
-            erased = [i for i, e in enumerate(history) if e.event_type == "PersonalDataErased"]
-            if erased and any(
-                e.event_type in ("RefundIssued", "RefundFailed") for e in history[erased[0] :]
-            ):
-                # Erased past PAYMENT_EVENT_HORIZON only (check_personal_data): the provider
-                # no longer resends an event that late, so one arriving anyway is refunded.
-                continue
+            erased = [e for e in history if e.event_type == "PersonalDataErased"]
+            if erased and erased[0].at > order.payment_due_at + PAYMENT_EVENT_HORIZON:
+                # The provider no longer resends an event that late, so one arriving anyway
+                # after the erasure is refunded: this payment's refund entry follows it.
+                after = history[history.index(erased[0]) :]
+                if any(
+                    e.event_type in ("RefundIssued", "RefundFailed")
+                    and e.data.get("refund_id") in (*payment.refund_ids, None)
+                    and (e.data.get("refund_id") is not None or not payment.refund_ids)
+                    for e in after
+                ):
+                    continue
             accepted = sum(1 for p in order.payments if p.accepted)
             if accepted >= (1 if made.kind == "ORDER" else 2):
                 continue

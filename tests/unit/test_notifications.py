@@ -313,6 +313,22 @@ def test_P11_a_paid_order_cancelled_by_staff_gives_the_refund_and_the_reason(
     assert "nothing to refund" not in email.text
 
 
+def test_P11_a_refund_the_provider_refused_is_promised_by_customer_service(
+    in_production: Order,
+) -> None:
+    cancelled = event(
+        in_production,
+        "OrderCancelled",
+        reason="Materials unavailable",
+        refund_cents=0,
+        refund_failed_cents=13900,
+    )
+    email = only(render_email(cancelled, in_production, SETTINGS))
+    assert "We could not refund $139.00 automatically" in email.text
+    assert "customer service will contact you" in email.text
+    assert "No refund is due" not in email.text
+
+
 def test_P11_a_declined_request_gives_the_note_and_the_full_refund(shop: Shop) -> None:
     order = shop.pay(shop.place(remarks="make it gold-plated titanium"))
     declined = event(

@@ -585,3 +585,18 @@ def test_a_key_reused_with_other_parameters_is_a_changed_request_not_a_refusal()
         )
 
     assert raised.value.code == "PAYMENT_REQUEST_CHANGED"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_our_key_refused_is_service_unavailable_not_a_refused_refund(status: int) -> None:
+    """A revoked or restricted key says nothing about the refund: a retry works once the
+    shop fixes the key, so callers must not book it as refused for good."""
+    fake = FakeStripe(stripe_error(status, code="api_key_expired"))
+
+    with pytest.raises(ServiceUnavailableError) as raised:
+        gateway(fake).refund(
+            payment_intent="pi_1", amount_cents=500, idempotency_key="k", reason="cancelled"
+        )
+
+    assert "credentials" in str(raised.value)
+    assert "Invalid API Key" not in str(raised.value)  # never Stripe's message (it quotes the key)

@@ -196,3 +196,42 @@ def test_a_staff_transition_answers_the_order_as_saved_with_its_whole_history(wo
     assert answered.history[-1].event_type == "ReviewAccepted"
     assert answered.history == stored.history
     assert [m.text for m in answered.messages] == ["How thin?"]
+
+
+def test_a_cancel_retried_after_the_providers_refund_report_counts_the_refund_once(
+    world, monkeypatch
+):
+    """The refund is made, the commit fails, Stripe's charge.refunded (total 4000) is recorded
+    first, then staff retry: one refund of 4000, whichever record came first."""
+    order = _in_production(world)
+    shop = workshop(world)
+    monkeypatch.setattr(world.orders, "save", _fails_once(world.orders.save))
+    with pytest.raises(ServiceUnavailableError):
+        shop.cancel("staff:x", order.order_id, "no stones", 4000)
+    from atelier.services.payments import Outcome, PaymentEventKind
+
+    report = world.event(order, PaymentEventKind.REFUNDED, refunded=4000)
+    assert world.apply(report) is Outcome.RECORDED
+
+    cancelled = shop.cancel("staff:x", order.order_id, "no stones", 4000).order
+
+    assert cancelled.refunded_cents == 4000
+    assert world.gateway.refunded_cents(cancelled.payments[0].payment_intent) == 4000
+    again = world.event(order, PaymentEventKind.REFUNDED, refunded=4000)  # a late echo
+    assert world.apply(again) is Outcome.DUPLICATE
+    assert world.reload(order).refunded_cents == 4000
+
+
+def test_decline_and_staff_cancel_share_one_refund_request(world, monkeypatch):
+    """Every cancellation path sends the same refund request under the order's key, so a
+    decline whose commit failed, followed by a cancel, finds the same refund."""
+    order = reviewed(world)
+    shop = workshop(world)
+    monkeypatch.setattr(world.orders, "save", _fails_once(world.orders.save))
+    with pytest.raises(ServiceUnavailableError):
+        shop.review("staff:x", order.order_id, Decision.DECLINE, note="cannot make it")
+
+    cancelled = shop.cancel("staff:x", order.order_id, "no stones", None).order
+
+    assert cancelled.refunded_cents == 13900
+    assert len(world.gateway.refunds) == 1

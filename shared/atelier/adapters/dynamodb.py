@@ -214,17 +214,7 @@ def order_to_item(order: Order) -> dict[str, Any]:
             "surcharge_cents": price.surcharge_cents,
             "currency": price.currency,
         },
-        "payments": [
-            {
-                "payment_intent": p.payment_intent,
-                "amount_cents": p.amount_cents,
-                "currency": p.currency,
-                "paid_at": isoformat_z(p.paid_at),
-                "accepted": p.accepted,
-                "refunded_cents": p.refunded_cents,
-            }
-            for p in order.payments
-        ],
+        "payments": [_payment_value(p) for p in order.payments],
         "flags": list(order.flags),
         "reminder_at": _iso(order.reminder_at),
         "ship_watch": None
@@ -283,6 +273,27 @@ def order_to_item(order: Order) -> dict[str, Any]:
     return to_item(values)
 
 
+def _payment_value(p: Payment) -> dict[str, Any]:
+    """`refunded_cents` is the known total (what people reading the table expect); what it is
+    made of is stored only where it says more: our own refunds when they differ from it, the
+    provider's reported total when there is one, our refund ids when there are any."""
+    value: dict[str, Any] = {
+        "payment_intent": p.payment_intent,
+        "amount_cents": p.amount_cents,
+        "currency": p.currency,
+        "paid_at": isoformat_z(p.paid_at),
+        "accepted": p.accepted,
+        "refunded_cents": p.refunded_cents,
+    }
+    if p.own_refunded_cents != p.refunded_cents:
+        value["own_refunded_cents"] = p.own_refunded_cents
+    if p.provider_refunded_cents:
+        value["provider_refunded_cents"] = p.provider_refunded_cents
+    if p.refund_ids:
+        value["refund_ids"] = list(p.refund_ids)
+    return value
+
+
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
@@ -316,7 +327,9 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
                 currency=p["currency"],
                 paid_at=parse_iso(p["paid_at"]),
                 accepted=p["accepted"],
-                refunded_cents=p["refunded_cents"],
+                own_refunded_cents=p.get("own_refunded_cents", p["refunded_cents"]),
+                provider_refunded_cents=p.get("provider_refunded_cents", 0),
+                refund_ids=tuple(p.get("refund_ids", ())),
             )
             for p in v.get("payments", [])
         ),

@@ -3,8 +3,9 @@
 No `stripe` or `requests` package: the import cost lands on every cold start, and this adapter
 needs three endpoints. The HTTP transport is injectable so unit tests never open a socket.
 
-Errors speak domain: a network failure, a timeout, 409 (a concurrent request holds the
-idempotency key), 424, 429 and 5xx raise `ServiceUnavailableError`; any other refusal raises
+Errors speak domain: a network failure, a timeout, 401/403 (our key refused: fixed by the shop,
+then a retry works), 409 (a concurrent request holds the idempotency key), 424, 429 and 5xx
+raise `ServiceUnavailableError`; any other refusal raises
 `ConflictError` with code `PAYMENT_PROVIDER_REFUSED` whose details carry Stripe's error type and
 code but never its message, which may quote the key (masked) or customer data. An idempotency
 key reused with other parameters (a cancellation retried with another refund amount) raises
@@ -52,6 +53,9 @@ METADATA_VALUE_LIMIT = 500
 IDEMPOTENCY_KEY_LIMIT = 255
 REFUSED = "PAYMENT_PROVIDER_REFUSED"
 _TRANSIENT_STATUSES = frozenset({409, 424, 429})
+# Our key refused (revoked, rotated, restricted): nothing about the request is wrong, and a
+# retry succeeds once the key is fixed; never a refusal of the refund or the payment itself.
+_CREDENTIAL_STATUSES = frozenset({401, 403})
 
 
 @dataclass(frozen=True)
@@ -271,6 +275,12 @@ class StripeGateway:
             },
         }
         logger.warning("payment provider request failed", operation=operation, **details)
+        if reply.status in _CREDENTIAL_STATUSES:
+            logger.error("payment provider refused our credentials", status=reply.status)
+            raise ServiceUnavailableError(
+                "The payment provider refused our credentials; the shop must fix its key.",
+                details=details,
+            )
         if reply.status in _TRANSIENT_STATUSES or reply.status >= 500 or reply.status < 400:
             raise ServiceUnavailableError(
                 f"The payment provider could not {operation} just now (HTTP {reply.status}).",

@@ -37,7 +37,8 @@ def is_json_media_type(content_type: str) -> bool:
 
 
 class JsonApiResolver(APIGatewayHttpResolver):
-    """Refuses a request body in another media type with 415 before routing and validation.
+    """Refuses a request body (a non-empty one) in another media type with 415 before routing
+    and validation.
 
     Powertools' validation would parse a form or multipart body as fields (and raises on a
     multipart type without a boundary, or on text/plain, before any handler): this API takes
@@ -49,7 +50,9 @@ class JsonApiResolver(APIGatewayHttpResolver):
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         content_type = headers.get("content-type", "")
         if not is_json_media_type(content_type):
-            if method in _BODY_METHODS:
+            # A body-less POST (cancel, checkout, …) may carry any Content-Type, as HTML forms
+            # and some HTTP clients send one on an empty body.
+            if method in _BODY_METHODS and event.get("body"):
                 return proxy_error_response(
                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                     "UNSUPPORTED_MEDIA_TYPE",

@@ -171,7 +171,17 @@ class Payment:
     currency: str
     paid_at: datetime
     accepted: bool
-    refunded_cents: int = 0
+    own_refunded_cents: int = 0  # our refunds of it, each once (by id)
+    provider_refunded_cents: int = 0  # the provider's last reported total for it
+    refund_ids: tuple[str, ...] = ()
+
+    @property
+    def refunded_cents(self) -> int:
+        """What the provider has refunded, as far as we know: our own refunds or its last
+        reported total, whichever is more. Its total includes ours once it has reported them
+        (and refunds made in its dashboard), so a refund is never counted twice, whichever of
+        our record and its report comes first."""
+        return min(self.amount_cents, max(self.own_refunded_cents, self.provider_refunded_cents))
 
 
 @dataclass(frozen=True)
@@ -527,7 +537,8 @@ class Order:
                 incoming.currency.upper(),
                 incoming.paid_at,
                 accepted=False,
-                refunded_cents=refunded,
+                own_refunded_cents=refunded,
+                refund_ids=(refund_id,) if refund_id is not None else (),
             ),
         )
         if verdict is PaymentVerdict.WRONG_AMOUNT:
@@ -565,8 +576,8 @@ class Order:
                 continue
             if refunded_total_cents <= payment.refunded_cents:
                 return False
-            added = min(refunded_total_cents, payment.amount_cents) - payment.refunded_cents
-            updated = replace(payment, refunded_cents=payment.refunded_cents + added)
+            updated = replace(payment, provider_refunded_cents=refunded_total_cents)
+            added = updated.refunded_cents - payment.refunded_cents
             self.payments = (*self.payments[:index], updated, *self.payments[index + 1 :])
             self._record(
                 "RefundIssued",
@@ -755,7 +766,15 @@ class Order:
     def _add_refund(self, refund: Refund) -> None:
         for index, payment in enumerate(self.payments):
             if payment.payment_intent == refund.payment_intent:
-                updated = replace(payment, refunded_cents=payment.refunded_cents + refund.cents)
+                if refund.refund_id in payment.refund_ids:
+                    return  # recorded already
+                updated = replace(
+                    payment,
+                    own_refunded_cents=payment.own_refunded_cents + refund.cents,
+                    refund_ids=(*payment.refund_ids, refund.refund_id)
+                    if refund.refund_id is not None
+                    else payment.refund_ids,
+                )
                 self.payments = (*self.payments[:index], updated, *self.payments[index + 1 :])
                 return
         raise ValueError("a refund for a payment this order does not have")
@@ -1091,8 +1110,9 @@ class Order:
             return False
         if not self.erasable(now):
             raise ConflictError(
-                "This order is still open or inside its claim window; its personal data is "
-                "still needed.",
+                "This order is still open, inside its claim window, or an unpaid order whose "
+                "payment made in time may still arrive (for 3 days after its deadline); its "
+                "personal data is still needed.",
                 code="ORDER_STILL_ACTIVE",
                 details={"status": self.status},
             )

@@ -169,8 +169,14 @@ class _Facts:
     def refund_values(self) -> Values:
         """The refund sentence of a cancellation: an amount, or why there is none."""
         refund = self.cents("refund_cents") or 0
+        pending = self.cents("refund_failed_cents") or 0
+        values: Values = {}
+        if pending > 0:
+            values["refund_pending"] = self.money(pending)
         if refund > 0:
-            return {"refund": self.money(refund)}
+            return {**values, "refund": self.money(refund)}
+        if values:
+            return values
         if self.order.is_paid:
             return {"no_refund": "yes"}
         return {"no_payment": "yes"}

@@ -70,6 +70,10 @@ _REFUND_PARAGRAPHS = (
         "We are refunding $refund to the card or wallet you paid with. Depending on your bank, "
         "it can take a few days to appear."
     ),
+    P(
+        "We could not refund $refund_pending automatically. Our customer service will contact "
+        "you within two working days to return it."
+    ),
     P("No payment was taken for this order, so there is nothing to refund.", when="no_payment"),
     P("No refund is due with this cancellation.", when="no_refund"),
 )

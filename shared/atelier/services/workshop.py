@@ -23,6 +23,9 @@ from atelier.services.payments import (
     for_each_due,
 )
 
+# What every cancellation refund tells the provider (see Workshop._refund).
+CANCELLATION_REFUND_REASON = "order cancelled"
+
 
 class Decision(StrEnum):
     ACCEPT = "ACCEPT"
@@ -45,7 +48,7 @@ class Workshop:
             raise NotFoundError(f"There is no order {order_id!r}.")
         return order
 
-    def _refund(self, order: Order, cents: int | None, reason: str) -> list[Refund]:
+    def _refund(self, order: Order, cents: int | None) -> list[Refund]:
         """Refund through the provider before the change commits, keyed on the cancellation of
         each payment (`Order.refund_key`), so a retried request never refunds twice. A payment
         the provider refuses for good is recorded as refused (the order is flagged for staff)
@@ -54,11 +57,14 @@ class Workshop:
         for payment_intent, amount in order.refund_plan(cents):
             refund_id: str | None
             try:
+                # One key per (order, payment) for every way an order is cancelled, so one
+                # request too: the paths may race (a customer's decline and the lapse sweep).
+                # The path's own reason goes to the history, not to the provider.
                 refund_id = self.gateway.refund(
                     payment_intent=payment_intent,
                     amount_cents=amount,
                     idempotency_key=order.refund_key(payment_intent),
-                    reason=reason,
+                    reason=CANCELLATION_REFUND_REASON,
                 )
             except ConflictError as exc:
                 if exc.code != PROVIDER_REFUSED:
@@ -101,7 +107,7 @@ class Workshop:
             order.request_surcharge(actor, surcharge_cents or 0, note or "", now)
         else:
             order.require_status(OrderStatus.IN_REVIEW, action="declined")
-            order.decline(actor, note or "", self._refund(order, None, "request declined"), now)
+            order.decline(actor, note or "", self._refund(order, None), now)
         saved = self._save(found)
         logger.info("review decided", order_id=order_id, decision=decision, status=order.status)
         return saved
@@ -112,7 +118,7 @@ class Workshop:
         found = self.details(order_id)
         order = found.order
         order.require_status(OrderStatus.IN_REVIEW, OrderStatus.IN_PRODUCTION, action="cancelled")
-        refunds = self._refund(order, refund_cents, "cancelled by the shop")
+        refunds = self._refund(order, refund_cents)
         order.cancel_by_staff(actor, reason, refunds, self.clock.now())
         saved = self._save(found)
         logger.info("order cancelled by staff", order_id=order_id, refund_cents=refund_cents)
@@ -181,7 +187,7 @@ class Workshop:
         order = get_customer_order(self.orders, customer_id, order_id)
         now = self.clock.now()
         order.require_surcharge_payable(now)
-        order.decline_surcharge(self._refund(order, None, "surcharge declined"), now)
+        order.decline_surcharge(self._refund(order, None), now)
         self.orders.save(order)
         return order
 
@@ -202,7 +208,7 @@ class Workshop:
         if close_checkout(order, self.gateway, now, self.calendar) is Outcome.CONFIRMED:
             self.orders.save(order)
             return "paid"
-        order.lapse_surcharge(self._refund(order, None, "surcharge not paid in time"), now)
+        order.lapse_surcharge(self._refund(order, None), now)
         self.orders.save(order)
         return "lapsed"
 

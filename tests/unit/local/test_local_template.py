@@ -113,8 +113,9 @@ def test_function_identity_comes_from_the_template() -> None:
     assert function.function_name == "atelier-dev-orders-api"  # !Sub atelier-${Stage}-orders-api
     assert function.arn.endswith(":function:atelier-dev-orders-api")
     assert function.handler_file == ROOT / "functions" / "orders_api" / "app.py"
-    assert (function.memory_mb, function.timeout_s) == (512, 25)  # from Globals
+    assert (function.memory_mb, function.timeout_s) == (1024, 25)  # its own, and Globals'
     assert stack.function_named("orders_api") is function
+    assert stack.functions["ExpirySweepFunction"].memory_mb == 512  # from Globals
 
 
 def test_resources_to_create_exclude_the_serverless_ones() -> None:
