@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
-from functools import partial
 
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.claims import Claim, ClaimStatus, Evidence, ReturnLabel
@@ -24,7 +22,7 @@ from atelier.domain.order import Order
 from atelier.observability import logger
 from atelier.ports import Clock, EvidenceStore, OrderRepository, Page, UploadTicket
 from atelier.services.customer_orders import get_customer_order
-from atelier.services.payments import SweepReport, for_each_due
+from atelier.services.payments import SweepReport, change_each_due
 
 UPLOAD_MISSING = "The upload could not be checked; please upload the file again."
 
@@ -199,13 +197,5 @@ def lapse_unsubmitted_claims(
 ) -> SweepReport:
     """P10: a claim not submitted by its deadline lapses (needs no evidence store)."""
     now = clock.now()
-    for_each_due(orders, "CLAIM", now, report, partial(_lapse_one, orders=orders, now=now))
+    change_each_due(orders, "CLAIM", now, report, lambda o: o.lapse_claims(now), "lapsed")
     return report
-
-
-def _lapse_one(order_id: str, *, orders: OrderRepository, now: datetime) -> str:
-    order = orders.get(order_id)
-    if order is None or not order.lapse_claims(now):
-        return "skipped"
-    orders.save(order)
-    return "lapsed"

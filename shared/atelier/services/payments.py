@@ -308,16 +308,10 @@ def send_payment_reminders(
     """P11: one reminder per unpaid order, `PAYMENT_REMINDER_LEAD_HOURS` before its deadline."""
     report = report or SweepReport()
     now = clock.now()
-    for_each_due(orders, "REMINDER", now, report, partial(_remind_one, orders=orders, now=now))
+    change_each_due(
+        orders, "REMINDER", now, report, lambda o: o.send_payment_reminder(now), "reminded"
+    )
     return report
-
-
-def _remind_one(order_id: str, *, orders: OrderRepository, now: datetime) -> str:
-    order = orders.get(order_id)
-    if order is None or not order.send_payment_reminder(now):
-        return "skipped"
-    orders.save(order)
-    return "reminded"
 
 
 def for_each_due(
@@ -349,3 +343,25 @@ def for_each_due(
             )
             continue
         report.counts[result] += 1
+
+
+def change_each_due(
+    orders: OrderRepository,
+    kind: str,
+    now: datetime,
+    report: SweepReport,
+    change: Callable[[Order], bool],
+    result: str,
+) -> None:
+    """`for_each_due` for work that is one change of the order: `change(order)` makes it and
+    says whether it did (False: not due, or done already); the order is saved when it did, and
+    counted as `result`, else as "skipped" (as is an order no longer there)."""
+
+    def work(order_id: str) -> str:
+        order = orders.get(order_id)
+        if order is None or not change(order):
+            return "skipped"
+        orders.save(order)
+        return result
+
+    for_each_due(orders, kind, now, report, work)

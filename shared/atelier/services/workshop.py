@@ -19,6 +19,7 @@ from atelier.services.payments import (
     PROVIDER_REFUSED,
     Outcome,
     SweepReport,
+    change_each_due,
     close_checkout,
     for_each_due,
 )
@@ -215,20 +216,9 @@ class Workshop:
     def watch_ship_deadlines(self, report: SweepReport) -> SweepReport:
         """P7: the warning the working day before, and the late notice once it has passed."""
         now = self.clock.now()
-        for_each_due(self.orders, "SHIP_WARNING", now, report, partial(self._warn, now=now))
-        for_each_due(self.orders, "SHIP_LATE", now, report, partial(self._late, now=now))
+        orders = self.orders
+        change_each_due(
+            orders, "SHIP_WARNING", now, report, lambda o: o.warn_ship_deadline(now), "warned"
+        )
+        change_each_due(orders, "SHIP_LATE", now, report, lambda o: o.report_late(now), "late")
         return report
-
-    def _warn(self, order_id: str, *, now: datetime) -> str:
-        order = self._order(order_id)
-        if not order.warn_ship_deadline(now):
-            return "skipped"
-        self.orders.save(order)
-        return "warned"
-
-    def _late(self, order_id: str, *, now: datetime) -> str:
-        order = self._order(order_id)
-        if not order.report_late(now):
-            return "skipped"
-        self.orders.save(order)
-        return "late"
