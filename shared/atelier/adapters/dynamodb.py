@@ -274,18 +274,16 @@ def order_to_item(order: Order) -> dict[str, Any]:
 
 
 def _payment_value(p: Payment) -> dict[str, Any]:
-    """`refunded_cents` is the known total (what people reading the table expect); what it is
-    made of is stored only where it says more: our own refunds when they differ from it, the
-    provider's reported total when there is one, our refund ids when there are any."""
+    """What the refunded total is made of (the total is derived, `Payment.refunded_cents`);
+    a part that is zero or empty is left out, as most payments have none."""
     value: dict[str, Any] = {
         "payment_intent": p.payment_intent,
         "amount_cents": p.amount_cents,
         "currency": p.currency,
         "paid_at": isoformat_z(p.paid_at),
         "accepted": p.accepted,
-        "refunded_cents": p.refunded_cents,
     }
-    if p.own_refunded_cents != p.refunded_cents:
+    if p.own_refunded_cents:
         value["own_refunded_cents"] = p.own_refunded_cents
     if p.provider_refunded_cents:
         value["provider_refunded_cents"] = p.provider_refunded_cents
@@ -327,7 +325,7 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
                 currency=p["currency"],
                 paid_at=parse_iso(p["paid_at"]),
                 accepted=p["accepted"],
-                own_refunded_cents=p.get("own_refunded_cents", p["refunded_cents"]),
+                own_refunded_cents=p.get("own_refunded_cents", 0),
                 provider_refunded_cents=p.get("provider_refunded_cents", 0),
                 refund_ids=tuple(p.get("refund_ids", ())),
             )
