@@ -217,7 +217,8 @@ def list_designs(
 )
 def erase_customer(customer_id: Annotated[str, Path(max_length=128)]) -> ErasureView:
     """P6: anonymize the customer's personal data in their finished orders (past the claim
-    window, or never paid); amounts and history stay for the books."""
+    window, cancelled, or expired unpaid for more than 3 days); amounts and history stay for
+    the books."""
     actor = auth.staff_id(app)
     c = get_container()
     report = privacy.erase_customer(c.orders, c.clock, actor, customer_id)

@@ -15,20 +15,10 @@ from typing import Any
 
 import pytest
 
+from bench.coldstart import FIRST_INVOCATION  # what each first invocation builds
+
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
-
-# What each function's first invocation builds (as bench/coldstart.py measures it).
-FIRST_INVOCATION = {
-    "orders_api": ("dynamodb",),
-    "staff_api": ("dynamodb",),
-    "payment_webhook": ("dynamodb",),
-    "expiry_sweep": ("dynamodb",),
-    "sla_watch": ("dynamodb",),
-    "notifier": ("dynamodb", "email_sender"),
-    "event_relay": ("publisher",),
-    "evidence_upload": ("dynamodb", "evidence_store"),
-}
 
 _PROBE = """
 import importlib.util, json, sys

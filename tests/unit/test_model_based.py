@@ -1273,10 +1273,10 @@ class OrderModel(RuleBasedStateMachine):
                 # The provider no longer resends an event that late, so one arriving anyway
                 # after the erasure is refunded: this payment's refund entry follows it.
                 after = history[history.index(erased[0]) :]
+                its_refund = payment.refund_ids[0] if payment.refund_ids else None
                 if any(
                     e.event_type in ("RefundIssued", "RefundFailed")
-                    and e.data.get("refund_id") in (*payment.refund_ids, None)
-                    and (e.data.get("refund_id") is not None or not payment.refund_ids)
+                    and e.data.get("refund_id") == its_refund
                     for e in after
                 ):
                     continue
