@@ -36,26 +36,13 @@ def session_event(
     amount: int | None = None,
 ) -> dict[str, Any]:
     """A Stripe Checkout Session event for an order as the API answered it."""
-    paid = event_type == "checkout.session.completed"
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": event_type,
-        "created": int(created.timestamp()),
-        "livemode": False,
-        "data": {
-            "object": {
-                "id": order["checkout"]["session_id"],
-                "object": "checkout.session",
-                "client_reference_id": order["order_id"],
-                "payment_intent": f"pi_{order['order_id']}",
-                "amount_total": order["amounts"]["total_cents"] if amount is None else amount,
-                "currency": "usd",
-                "payment_status": "paid" if paid else "unpaid",
-                "status": "complete" if paid else "expired",
-            }
-        },
-    }
+    return factories.stripe_session_event(
+        order,
+        event_type=event_type,
+        created=int(created.timestamp()),
+        event_id=event_id,
+        amount=amount,
+    )
 
 
 def charge_event(

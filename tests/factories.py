@@ -90,7 +90,9 @@ def stripe_session_event(
     currency: str = "usd",
     payment_intent: str | None = None,
 ) -> dict[str, Any]:
-    """A Stripe Checkout Session event for an order as the API answered it."""
+    """A Stripe Checkout Session event for an order as the API answered it: paid for
+    `checkout.session.completed`, else unpaid and expired."""
+    paid = event_type == "checkout.session.completed"
     return {
         "id": event_id,
         "object": "event",
@@ -105,8 +107,8 @@ def stripe_session_event(
                 "payment_intent": payment_intent or f"pi_{order['order_id']}",
                 "amount_total": order["amounts"]["total_cents"] if amount is None else amount,
                 "currency": currency,
-                "payment_status": "paid",
-                "status": "complete",
+                "payment_status": "paid" if paid else "unpaid",
+                "status": "complete" if paid else "expired",
             }
         },
     }
