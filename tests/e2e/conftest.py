@@ -14,8 +14,17 @@ from typing import Any
 import pytest
 
 from infra.local.launcher import ROOT, RunningStack, StackFailed, start_stack
+from tests.factories import order_body
 
-__all__ = ["ROOT", "RunningStack", "call", "stack", "token_for"]
+__all__ = [
+    "ROOT",
+    "RunningStack",
+    "call",
+    "pay_in_sandbox",
+    "place_ring",
+    "stack",
+    "token_for",
+]
 
 STARTUP_TIMEOUT_S = 60
 CATALOG = json.loads((ROOT / "infra" / "seed" / "catalog.json").read_text())
@@ -68,6 +77,20 @@ def call(
             return Reply(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
         return Reply(error.code, error.headers, error.read())
+
+
+def place_ring(stack: RunningStack, token: str, **overrides: Any) -> Reply:
+    """POST /orders for the ring (`tests/factories.order_body` with `overrides`), accepting
+    the terms version the stack publishes."""
+    terms = call(stack, "GET", "/terms").json["version"]
+    body = order_body(**{"accept_terms_version": terms, **overrides})
+    return call(stack, "POST", "/orders", body, token=token)
+
+
+def pay_in_sandbox(stack: RunningStack, order: dict[str, Any], action: str = "pay") -> Reply:
+    """The sandbox pay page's button for the order's checkout: pay, or pay the wrong amount."""
+    path = order["checkout"]["url"].removeprefix(stack.base_url)
+    return call(stack, "POST", path, {"action": action}, headers={"Accept": "application/json"})
 
 
 def token_for(stack: RunningStack, sub: str, *groups: str) -> str:

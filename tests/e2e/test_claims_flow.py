@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import RunningStack, call, token_for
+from tests.e2e.conftest import RunningStack, call, pay_in_sandbox, place_ring, token_for
 
 pytestmark = pytest.mark.e2e
 PHOTO = Path(__file__).resolve().parents[1] / "fixtures" / "evidence" / "photo.jpg"
@@ -53,29 +53,22 @@ def test_a_claim_with_a_real_photo_is_verified_approved_and_resolved(
     customer = token_for(stack, "e2e-claimant")
     staff = token_for(stack, "e2e-claims-desk", "staff")
     email = "claimant@example.com"
-    order = call(
+    order = place_ring(
         stack,
-        "POST",
-        "/orders",
-        {
-            "product_id": "signet-ring",
-            "size": "6",
-            "customization": {"style": "round", "color": "silver"},
-            "contact": {"name": "Claim Test", "email": email},
-            "shipping_address": {
-                "line1": "2 Birch Rd",
-                "city": "Portland",
-                "region": "ME",
-                "postal_code": "04101",
-                "country": "US",
-            },
-            "accept_terms_version": call(stack, "GET", "/terms").json["version"],
+        customer,
+        size="6",
+        customization={"style": "round", "color": "silver"},
+        contact={"name": "Claim Test", "email": email},
+        shipping_address={
+            "line1": "2 Birch Rd",
+            "city": "Portland",
+            "region": "ME",
+            "postal_code": "04101",
+            "country": "US",
         },
-        token=customer,
     ).json
     oid = order["order_id"]
-    pay_path = order["checkout"]["url"].removeprefix(stack.base_url)
-    call(stack, "POST", pay_path, {"action": "pay"}, headers={"Accept": "application/json"})
+    pay_in_sandbox(stack, order)
     call(
         stack,
         "POST",

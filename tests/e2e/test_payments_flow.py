@@ -8,41 +8,32 @@ from datetime import datetime
 import pytest
 
 from atelier.domain.calendar import WorkingCalendar
-from tests.e2e.conftest import RunningStack, call, token_for
+from tests.e2e.conftest import RunningStack, call, pay_in_sandbox, place_ring, token_for
 
 pytestmark = pytest.mark.e2e
 
 
-def place_ring(stack: RunningStack, token: str) -> dict:
-    reply = call(
+def place(stack: RunningStack, token: str) -> dict:
+    reply = place_ring(
         stack,
-        "POST",
-        "/orders",
-        {
-            "product_id": "signet-ring",
-            "size": "7",
-            "customization": {"style": "oval", "color": "gold", "expression": "A & J"},
-            "contact": {"name": "Pay Test", "email": "pay@example.com"},
-            "shipping_address": {
-                "line1": "5 Oak St",
-                "city": "Albany",
-                "region": "NY",
-                "postal_code": "12207",
-                "country": "US",
-            },
-            "accept_terms_version": call(stack, "GET", "/terms").json["version"],
+        token,
+        contact={"name": "Pay Test", "email": "pay@example.com"},
+        shipping_address={
+            "line1": "5 Oak St",
+            "city": "Albany",
+            "region": "NY",
+            "postal_code": "12207",
+            "country": "US",
         },
-        token=token,
     )
     assert reply.status == 201, reply.raw
     return dict(reply.json)
 
 
 def pay(stack: RunningStack, order: dict, action: str = "pay") -> dict:
-    path = order["checkout"]["url"].removeprefix(stack.base_url)
-    page = call(stack, "GET", path)
+    page = call(stack, "GET", order["checkout"]["url"].removeprefix(stack.base_url))
     assert page.status == 200 and b"Sandbox checkout" in page.raw
-    reply = call(stack, "POST", path, {"action": action}, headers={"Accept": "application/json"})
+    reply = pay_in_sandbox(stack, order, action)
     assert reply.status == 200, reply.raw
     return dict(reply.json)
 
@@ -55,7 +46,7 @@ def test_P4_order_then_sandbox_pay_puts_it_in_production_with_the_right_ship_by(
     stack: RunningStack,
 ) -> None:
     token = token_for(stack, "e2e-payer")
-    order = place_ring(stack, token)
+    order = place(stack, token)
     paid_around = local_now(stack)
 
     answer = pay(stack, order)
@@ -73,7 +64,7 @@ def test_P4_order_then_sandbox_pay_puts_it_in_production_with_the_right_ship_by(
 
 def test_P3_unpaid_order_expires_and_a_late_payment_is_refunded(stack: RunningStack) -> None:
     token = token_for(stack, "e2e-late-payer")
-    order = place_ring(stack, token)
+    order = place(stack, token)
 
     call(stack, "POST", "/_local/clock", {"advance_seconds": 25 * 3600})
     run = call(stack, "POST", "/_local/schedules/expiry_sweep/run")
@@ -94,7 +85,7 @@ def test_paying_the_wrong_amount_is_refunded_and_the_order_stays_payable(
     stack: RunningStack,
 ) -> None:
     token = token_for(stack, "e2e-wrong-amount")
-    order = place_ring(stack, token)
+    order = place(stack, token)
 
     answer = pay(stack, order, action="pay_wrong_amount")
 

@@ -12,7 +12,7 @@ import pytest
 
 from atelier.clock import parse_iso
 from atelier.notifications.formatting import long_date, long_datetime
-from tests.e2e.conftest import RunningStack, call, token_for
+from tests.e2e.conftest import RunningStack, call, pay_in_sandbox, place_ring, token_for
 
 pytestmark = pytest.mark.e2e
 
@@ -24,32 +24,25 @@ def test_P11_placing_and_paying_an_order_emails_the_customer_in_order(
     stack: RunningStack,
 ) -> None:
     token = token_for(stack, "e2e-notified")
-    placed = call(
+    placed = place_ring(
         stack,
-        "POST",
-        "/orders",
-        {
-            "product_id": "signet-ring",
-            "size": "6",
-            "customization": {"style": "oval", "color": "silver", "expression": "M & N"},
-            "contact": {"name": "Mail <Test>", "email": EMAIL},
-            "shipping_address": {
-                "line1": "9 Elm St",
-                "city": "Albany",
-                "region": "NY",
-                "postal_code": "12207",
-                "country": "US",
-            },
-            "accept_terms_version": call(stack, "GET", "/terms").json["version"],
+        token,
+        size="6",
+        customization={"style": "oval", "color": "silver", "expression": "M & N"},
+        contact={"name": "Mail <Test>", "email": EMAIL},
+        shipping_address={
+            "line1": "9 Elm St",
+            "city": "Albany",
+            "region": "NY",
+            "postal_code": "12207",
+            "country": "US",
         },
-        token=token,
     )
     assert placed.status == 201, placed.raw
     order = placed.json
     order_id = order["order_id"]
-    pay_path = order["checkout"]["url"].removeprefix(stack.base_url)
 
-    paid = call(stack, "POST", pay_path, {"action": "pay"}, headers={"Accept": "application/json"})
+    paid = pay_in_sandbox(stack, order)
 
     assert paid.status == 200 and paid.json["webhook_answer"]["outcome"] == "confirmed"
     read = call(stack, "GET", f"/orders/{order_id}", token=token).json

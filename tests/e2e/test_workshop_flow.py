@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import RunningStack, call, token_for
+from tests.e2e.conftest import RunningStack, call, pay_in_sandbox, place_ring, token_for
 
 pytestmark = pytest.mark.e2e
 
@@ -14,30 +14,21 @@ def test_order_pay_ship_deliver_and_the_customers_emails_in_order(stack: Running
     customer = token_for(stack, "e2e-workshop")
     staff = token_for(stack, "e2e-designer", "staff")
     email = "workshop-flow@example.com"
-    placed = call(
+    placed = place_ring(
         stack,
-        "POST",
-        "/orders",
-        {
-            "product_id": "signet-ring",
-            "size": "7",
-            "customization": {"style": "oval", "color": "gold", "expression": "A & J"},
-            "contact": {"name": "Flow Test", "email": email},
-            "shipping_address": {
-                "line1": "9 Pine St",
-                "city": "Boston",
-                "region": "MA",
-                "postal_code": "02108",
-                "country": "US",
-            },
-            "accept_terms_version": call(stack, "GET", "/terms").json["version"],
+        customer,
+        contact={"name": "Flow Test", "email": email},
+        shipping_address={
+            "line1": "9 Pine St",
+            "city": "Boston",
+            "region": "MA",
+            "postal_code": "02108",
+            "country": "US",
         },
-        token=customer,
     )
     assert placed.status == 201, placed.raw
     order_id = placed.json["order_id"]
-    pay_path = placed.json["checkout"]["url"].removeprefix(stack.base_url)
-    paid = call(stack, "POST", pay_path, {"action": "pay"}, headers={"Accept": "application/json"})
+    paid = pay_in_sandbox(stack, placed.json)
     assert paid.json["webhook_answer"]["outcome"] == "confirmed"
 
     assert call(stack, "GET", f"/staff/orders/{order_id}", token=customer).status == 403

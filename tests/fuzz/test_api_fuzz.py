@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import RunningStack, call, token_for
+from tests.e2e.conftest import RunningStack, call, pay_in_sandbox, place_ring, token_for
 from tests.fuzz.conftest import DOCUMENT, TALLY, body_operations
 
 # Part of `make test`; `make fuzz` runs it alone (ATELIER_FUZZ=deep for the long run).
@@ -210,29 +210,25 @@ def stateful_tokens(stack: RunningStack) -> dict[str, str]:
     """A customer with orders in every state a customer acts on, and a claim; staff."""
     customer = token_for(stack, "fuzz-stateful")
     staff = token_for(stack, "fuzz-stateful-staff", "staff")
-    terms = call(stack, "GET", "/terms").json["version"]
 
     def order(customization: dict[str, str]) -> dict[str, Any]:
-        body = {
-            "product_id": "signet-ring",
-            "size": "7",
-            "customization": customization,
-            "contact": {"name": "Fuzz Stateful", "email": "fuzz@example.com"},
-            "shipping_address": {
+        reply = place_ring(
+            stack,
+            customer,
+            customization=customization,
+            contact={"name": "Fuzz Stateful", "email": "fuzz@example.com"},
+            shipping_address={
                 "line1": "1 Main St",
                 "city": "Springfield",
                 "postal_code": "62701",
                 "country": "US",
             },
-            "accept_terms_version": terms,
-        }
-        reply = call(stack, "POST", "/orders", body, token=customer)
+        )
         assert reply.status == 201, reply.raw
         return dict(reply.json)
 
     def pay(placed: dict[str, Any]) -> None:
-        path = placed["checkout"]["url"].removeprefix(stack.base_url)
-        reply = call(stack, "POST", path, {"action": "pay"}, headers={"Accept": "application/json"})
+        reply = pay_in_sandbox(stack, placed)
         assert reply.status == 200, reply.raw
 
     def staff_call(path: str, body: dict[str, Any]) -> None:
