@@ -185,28 +185,48 @@ def take_payment(
     if verdict is PaymentVerdict.CONFIRM:
         order.confirm_payment(incoming, now, calendar)
         return Outcome.CONFIRMED
-    try:
-        # Keyed on the payment: every path that refuses it (webhook, sweep, cancel) shares
-        # one refund at the provider. The request must be the same on every path (a provider
-        # answers a key reused with other parameters with an error, not the refund), and the
-        # paths may judge the payment differently (late for one, wrong amount for another):
-        # so one reason for the provider; the order's history keeps the verdict.
-        refund_id: str | None = gateway.refund(
-            payment_intent=incoming.payment_intent,
-            amount_cents=incoming.amount_cents,
-            idempotency_key=f"refund-{incoming.payment_intent}",
-            reason=PROVIDER_REFUND_REASON,
-        )
-    except ConflictError as exc:
-        if exc.code != PROVIDER_REFUSED:
-            raise
-        # Permanent (already refunded in the dashboard, disputed, ...): retrying cannot help.
-        logger.warning("provider refused the refund", order_id=order.order_id, verdict=verdict)
-        refund_id = None
+    # Keyed on the payment: every path that refuses it (webhook, sweep, cancel) shares one
+    # refund at the provider. The request must be the same on every path (a provider answers a
+    # key reused with other parameters with an error, not the refund), and the paths may judge
+    # the payment differently (late for one, wrong amount for another): so one reason for the
+    # provider; the order's history keeps the verdict.
+    refund_id = refund_unless_refused(
+        gateway,
+        order_id=order.order_id,
+        payment_intent=incoming.payment_intent,
+        amount_cents=incoming.amount_cents,
+        idempotency_key=f"refund-{incoming.payment_intent}",
+        reason=PROVIDER_REFUND_REASON,
+    )
     order.refuse_payment(incoming, verdict, refund_id, now)
     if verdict is PaymentVerdict.WRONG_AMOUNT:
         logger.warning("payment of the wrong amount refunded", order_id=order.order_id)
     return Outcome.REFUNDED if refund_id else Outcome.REFUND_FAILED
+
+
+def refund_unless_refused(
+    gateway: PaymentGateway,
+    *,
+    order_id: str,
+    payment_intent: str,
+    amount_cents: int,
+    idempotency_key: str,
+    reason: str,
+) -> str | None:
+    """The provider's refund id; None when it refuses for good (already refunded in its
+    dashboard, disputed, ...), where retrying cannot help and staff must settle it."""
+    try:
+        return gateway.refund(
+            payment_intent=payment_intent,
+            amount_cents=amount_cents,
+            idempotency_key=idempotency_key,
+            reason=reason,
+        )
+    except ConflictError as exc:
+        if exc.code != PROVIDER_REFUSED:
+            raise
+        logger.warning("provider refused the refund", order_id=order_id)
+        return None
 
 
 def close_checkout(

@@ -9,19 +9,19 @@ from enum import StrEnum
 from functools import partial
 
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.errors import ConflictError, NotFoundError
+from atelier.domain.errors import NotFoundError
 from atelier.domain.messages import Author, Message
 from atelier.domain.order import Order, OrderStatus, Refund
 from atelier.observability import logger
 from atelier.ports import Clock, OrderDetails, OrderRepository, PaymentGateway
 from atelier.services.customer_orders import get_customer_order
 from atelier.services.payments import (
-    PROVIDER_REFUSED,
     Outcome,
     SweepReport,
     change_each_due,
     close_checkout,
     for_each_due,
+    refund_unless_refused,
 )
 
 # What every cancellation refund tells the provider (see Workshop._refund).
@@ -54,26 +54,24 @@ class Workshop:
         each payment (`Order.refund_key`), so a retried request never refunds twice. A payment
         the provider refuses for good is recorded as refused (the order is flagged for staff)
         while the refunds it did make are still recorded: the books match the provider's."""
-        refunds = []
-        for payment_intent, amount in order.refund_plan(cents):
-            refund_id: str | None
-            try:
-                # One key per (order, payment) for every way an order is cancelled, so one
-                # request too: the paths may race (a customer's decline and the lapse sweep).
-                # The path's own reason goes to the history, not to the provider.
-                refund_id = self.gateway.refund(
+        # One key per (order, payment) for every way an order is cancelled, so one request too:
+        # the paths may race (a customer's decline and the lapse sweep). The path's own reason
+        # goes to the history, not to the provider.
+        return [
+            Refund(
+                payment_intent,
+                amount,
+                refund_unless_refused(
+                    self.gateway,
+                    order_id=order.order_id,
                     payment_intent=payment_intent,
                     amount_cents=amount,
                     idempotency_key=order.refund_key(payment_intent),
                     reason=CANCELLATION_REFUND_REASON,
-                )
-            except ConflictError as exc:
-                if exc.code != PROVIDER_REFUSED:
-                    raise
-                logger.warning("provider refused the refund", order_id=order.order_id)
-                refund_id = None
-            refunds.append(Refund(payment_intent, amount, refund_id))
-        return refunds
+                ),
+            )
+            for payment_intent, amount in order.refund_plan(cents)
+        ]
 
     # ---------------------------------------------------------------- staff
 
