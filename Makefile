@@ -7,7 +7,7 @@ SAM_VENV ?= .venv-sam
 PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1)
 
 .PHONY: install run test lint format typecheck cfn-lint openapi openapi-check pytest unit \
-	integration e2e fuzz load bench build validate clean
+	integration e2e fuzz load bench soak build validate clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -69,6 +69,13 @@ load: install
 ## overhead, cost per 1,000 orders, deployment size; ends with BUDGET lines (docs/performance.md).
 bench: install
 	$(PY) -m bench
+
+## A real day of work against a fresh local stack: 2,000 orders over HTTP, latency and memory
+## per 500-order window, events and emails against those expected, a timed stop; BUDGET lines
+## (docs/performance.md). About 8 minutes; ORDERS=500 for a shorter run. Not part of `make test`.
+ORDERS ?= 2000
+soak: install
+	$(PY) -m bench.soak --orders $(ORDERS)
 
 ## Build the deployable artifacts with AWS SAM (needs python3.13; see README).
 $(SAM_VENV)/.installed:

@@ -158,8 +158,8 @@ class Meter:
         request = pending.request
         request.ok = "Error" not in parsed
         if not request.ok and request.operation == "TransactWriteItems":
-            # See bench/emulator.py: without moto's table snapshot a cancelled transaction
-            # would not be rolled back, and every count after it would be suspect.
+            # Every transaction of a bench scenario is meant to commit: a cancelled one means
+            # the scenario went wrong, and the counts after it are not the ones it measures.
             raise TransactionCancelledError(f"{request.scope}: {parsed.get('Error')}")
         if request.ok:
             self._bill(request, pending, parsed)

@@ -18,10 +18,11 @@ from moto import mock_aws
 
 from atelier import bootstrap
 from atelier.clock import FixedClock, SystemClock
-from bench.emulator import MotoStorage, transactions_without_table_snapshots
 from bench.env import AWS_ENVIRONMENT, REGION, ROOT, environment
 from bench.fixtures import WEBHOOK_SECRET
 from bench.meter import Meter
+from bench.storage import MotoStorage
+from infra.local import emulation
 from infra.local.bus import BusDelivery
 from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
 from infra.local.gateway import Gateway
@@ -224,7 +225,8 @@ class Stack:
 @contextmanager
 def running_stack(clock: FixedClock, *, deliver_events: bool) -> Iterator[Stack]:
     """A fresh emulated AWS with the template's resources, for the block."""
-    with environment(STACK_ENVIRONMENT), mock_aws(), transactions_without_table_snapshots():
+    emulation.install()
+    with environment(STACK_ENVIRONMENT), mock_aws():
         os.environ.pop("AWS_ENDPOINT_URL", None)
         try:
             yield Stack(clock, deliver_events=deliver_events)

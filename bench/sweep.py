@@ -18,11 +18,11 @@ from atelier.clock import FixedClock
 from atelier.domain.customization import Customization
 from atelier.domain.order import Address, Contact, Order, OrderStatus
 from atelier.services.create_order import PlaceOrder, create_order
-from bench.emulator import MotoTable
 from bench.env import REGION
 from bench.fixtures import PRODUCT_ID, START, ring
 from bench.operations import Usage
 from bench.stack import Stack, running_stack
+from bench.storage import MotoTable
 
 DUE = 100
 SIZES = (10_000, 50_000)
@@ -57,7 +57,7 @@ class SweepReport:
 
 class _Seeder:
     """Writes orders as the adapter does: one of each kind through create_order and the real
-    repository, the rest as copies of its items under new ids (see bench.emulator.MotoTable).
+    repository, the rest as copies of its items under new ids (see bench.storage.MotoTable).
     The sweep reads no pointers and no history, so the copies carry the order item, its due
     entries while it awaits payment, and (the overdue ones) their first history entry."""
 

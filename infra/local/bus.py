@@ -46,6 +46,8 @@ class BusDelivery(Delivery):
     def __init__(self, functions: Mapping[str, FunctionSpec], events: Any, sqs: Any) -> None:
         super().__init__()
         self._sqs = sqs
+        self.events_delivered: dict[str, int] = {}  # by detail-type
+        self.dead_lettered = 0
         self._targets: list[_Target] = []
         for function in functions.values():
             if not function.rules:
@@ -69,12 +71,64 @@ class BusDelivery(Delivery):
                     Targets=[{"Id": _TARGET_ID, "Arn": queue_arn}],
                 )
             self._targets.append(_Target(function, queue_url))
+        self._taps = self._tap_buses(functions, events, sqs)
+        self.events_published: dict[str, int] = {}  # by detail-type, whoever consumes them
+
+    @staticmethod
+    def _tap_buses(functions: Mapping[str, FunctionSpec], events: Any, sqs: Any) -> list[str]:
+        """A queue per bus receiving every event of the sources the functions' rules listen
+        to: the count of events published, independent of who consumes them."""
+        sources: dict[str, set[str]] = {}
+        for function in functions.values():
+            for rule in function.rules:
+                listed = rule.pattern.get("source")
+                if isinstance(listed, list):
+                    sources.setdefault(rule.bus, set()).update(str(s) for s in listed)
+        queues = []
+        for bus, names in sources.items():
+            queue_name = re.sub(r"[^-_A-Za-z0-9]", "-", f"local-tap-{bus}")[:80]
+            queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+            queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            name = re.sub(r"[^.\-_A-Za-z0-9]", "-", f"local-tap-{bus}")[:64]
+            events.put_rule(
+                Name=name,
+                EventBusName=bus,
+                EventPattern=json.dumps({"source": sorted(names)}),
+                State="ENABLED",
+            )
+            events.put_targets(
+                Rule=name, EventBusName=bus, Targets=[{"Id": _TARGET_ID, "Arn": queue_arn}]
+            )
+            queues.append(queue_url)
+        return queues
+
+    def _count_published(self) -> None:
+        for queue_url in self._taps:
+            while True:
+                messages = self._sqs.receive_message(
+                    QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+                ).get("Messages", [])
+                if not messages:
+                    break
+                for message in messages:
+                    kind = str(json.loads(message["Body"]).get("detail-type"))
+                    self.events_published[kind] = self.events_published.get(kind, 0) + 1
+                self._sqs.delete_message_batch(
+                    QueueUrl=queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(messages)
+                    ],
+                )
 
     @property
     def rule_count(self) -> int:
         return sum(len(target.function.rules) for target in self._targets)
 
     def _deliver_once(self) -> bool:
+        self._count_published()
         delivered = False
         for target in self._targets:
             while True:
@@ -98,6 +152,8 @@ class BusDelivery(Delivery):
         for attempt in range(1, attempts + 1):
             try:
                 self.invoker.invoke(function, event)
+                kind = str(event.get("detail-type"))
+                self.events_delivered[kind] = self.events_delivered.get(kind, 0) + 1
                 return
             except Exception:
                 log.exception(
@@ -107,6 +163,7 @@ class BusDelivery(Delivery):
                     attempt,
                     attempts,
                 )
+        self.dead_lettered += 1
         log.error(
             "%s: a %s bus event was dead-lettered after %d attempts "
             "(AWS: the function's on-failure destination)",

@@ -128,7 +128,9 @@ class ControlApi:
         region: str,
         account_id: str,
         stack_name: str,
+        stats: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
+        self._stats = stats
         self._stack = stack
         self._invoker = invoker
         self._clock = clock
@@ -151,6 +153,7 @@ class ControlApi:
             "/_local/token": {"POST": self._token},
             "/_local/clock": {"GET": self._get_clock, "POST": self._advance_clock},
             "/_local/outbox": {"GET": self._get_outbox},
+            "/_local/stats": {"GET": self._get_stats},
             "/docs": {"GET": self._docs_page},
             "/docs/": {"GET": self._docs_page},
         }
@@ -257,6 +260,15 @@ class ControlApi:
         with self._lock:
             emails = self._outbox()
         return HttpResponse.json(200, emails)
+
+    # ------------------------------------------------------------------ stats
+
+    def _get_stats(self, _request: HttpRequest) -> HttpResponse:
+        if self._stats is None:
+            return control_error(404, "NOT_FOUND", "this stack keeps no statistics")
+        with self._lock:
+            stats = self._stats()
+        return HttpResponse.json(200, stats)
 
     # ------------------------------------------------------------------ docs
 

@@ -62,23 +62,44 @@ class RunningStack:
             ) from None
 
 
-def start_stack(timeout_s: float = 60) -> RunningStack:
-    """A fresh local stack on free ports, ready to serve; StackFailed if it is not in time."""
-    environment = {
+def start_stack(
+    timeout_s: float = 60,
+    *,
+    environment: dict[str, str] | None = None,
+    new_session: bool = False,
+) -> RunningStack:
+    """A fresh local stack on free ports, ready to serve; StackFailed if it is not in time.
+    `environment` adds variables; `new_session` starts it as its own process group (as a
+    terminal's `make run` is), so a test can signal the group."""
+    process = spawn_stack(environment, new_session=new_session)
+    running = RunningStack(process)
+    return wait_until_ready(running, timeout_s)
+
+
+def spawn_stack(
+    environment: dict[str, str] | None = None, *, new_session: bool = False
+) -> subprocess.Popen[str]:
+    """`python -m infra.local` on free ports, its output on a pipe; not waited for."""
+    variables = {
         **os.environ,
         "ATELIER_PORT": str(free_port()),
         "MOTO_PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
+        **(environment or {}),
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "infra.local"],
         cwd=ROOT,
-        env=environment,
+        env=variables,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=new_session,
     )
-    running = RunningStack(process)
+
+
+def wait_until_ready(running: RunningStack, timeout_s: float) -> RunningStack:
+    process = running.process
     threading.Thread(target=running.read_output, daemon=True).start()
     deadline = time.monotonic() + timeout_s
     while not running.ready.wait(0.2):

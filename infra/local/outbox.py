@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+from collections import deque
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -19,35 +20,58 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+OUTBOX_CAPACITY = 10_000  # the newest emails kept; older ones are dropped, oldest first
+
+
 class SesOutbox:
-    def __init__(self, clock: Clock, account_id: str, region: str) -> None:
+    """Moves each message moto's SES holds into the outbox as `{"to", "subject", "body",
+    "sent_at"}` the first time it is seen, and drops it from moto: memory stays bounded by
+    `OUTBOX_CAPACITY` however long the stack runs, and a look costs what was sent since the
+    last one."""
+
+    def __init__(
+        self, clock: Clock, account_id: str, region: str, capacity: int = OUTBOX_CAPACITY
+    ) -> None:
         self._clock = clock
         self._account_id = account_id
         self._region = region
-        self._sent_at: dict[str, str] = {}
+        self._emails: deque[dict[str, str]] = deque(maxlen=capacity)
+        self.sent_total = 0
 
     def observe(self) -> None:
-        """Stamp the messages sent since the last look."""
+        """Take in the messages sent since the last look."""
         from atelier.clock import isoformat_z
+        from infra.local.emulation import BACKEND_LOCK
 
-        stamp: str | None = None
-        for message in self._messages():
-            if message.id not in self._sent_at:
-                stamp = stamp or isoformat_z(self._clock.now())
-                self._sent_at[message.id] = stamp
+        with BACKEND_LOCK:
+            sent = self._backend().sent_messages
+            new, sent[:] = list(sent), []
+        if not new:
+            return
+        stamp = isoformat_z(self._clock.now())
+        for message in new:
+            self._emails.append({**self._describe(message), "sent_at": stamp})
+        self.sent_total += len(new)
 
     def emails(self) -> list[dict[str, str]]:
         """`[{"to", "subject", "body", "sent_at"}]`, newest first."""
         self.observe()
-        return [
-            {**self._describe(message), "sent_at": self._sent_at[message.id]}
-            for message in reversed(self._messages())
-        ]
+        return list(reversed(self._emails))
 
-    def _messages(self) -> list[Any]:
+    def snapshot(self) -> list[dict[str, str]]:
+        """Oldest first, for the saved state."""
+        self.observe()
+        return list(self._emails)
+
+    def restore(self, emails: list[dict[str, str]], sent_total: int) -> None:
+        self._emails.clear()
+        self._emails.extend(emails)
+        self.sent_total = sent_total
+
+    def _backend(self) -> Any:
         from moto.ses.models import ses_backends  # SESv2 sends through the v1 backend too
 
-        return list(ses_backends[self._account_id][self._region].sent_messages)
+        return ses_backends[self._account_id][self._region]
 
     def _describe(self, message: Any) -> dict[str, str]:
         if hasattr(message, "raw_data"):
@@ -61,10 +85,9 @@ class SesOutbox:
         }
 
     def _describe_templated(self, message: Any) -> dict[str, str]:
-        from moto.ses.models import ses_backends
         from moto.ses.template import parse_template
 
-        template = ses_backends[self._account_id][self._region].templates.get(message.template)
+        template = self._backend().templates.get(message.template)
         destinations = message.destinations
         if isinstance(destinations, list):  # bulk: one Destination per entry
             destinations = destinations[0].get("Destination", {}) if destinations else {}

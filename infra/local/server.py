@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from infra.local import emulation, state
 from infra.local.bus import BusDelivery
 from infra.local.cfn import Resolver, StackContext, TemplateError, load_template_file
 from infra.local.cfn import parameter_values as resolve_parameters
@@ -42,6 +42,8 @@ from infra.local.tokens import DEFAULT_SECRET
 
 log = logging.getLogger("local_stack")
 PUMP_INTERVAL_S = 0.3
+STOP_WAIT_S = 2.0  # how long a stop waits for a running invocation before saving
+STOP_DEADLINE_S = 4.5  # a stop never takes longer (the budget is 5 s from the signal)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -61,6 +63,7 @@ class Settings:
     region: str
     seed_file: Path
     webhook_secret: str
+    state_dir: Path | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -80,6 +83,9 @@ class Settings:
             region=environ.get("AWS_DEFAULT_REGION") or environ.get("AWS_REGION") or "us-east-1",
             seed_file=Path(environ.get("ATELIER_SEED_FILE") or SEED_CATALOG),
             webhook_secret=environ.get("ATELIER_WEBHOOK_SECRET") or DEFAULT_WEBHOOK_SECRET,
+            state_dir=Path(environ["ATELIER_LOCAL_STATE"])
+            if environ.get("ATELIER_LOCAL_STATE")
+            else None,
         )
 
 
@@ -185,6 +191,11 @@ class LocalStack:
         self._moto: Any = None
         self._resolver: Resolver | None = None
         self._pump_stop = threading.Event()
+        self._clock: Any = None
+        self._outbox: SesOutbox | None = None
+        self._streams: StreamDelivery | None = None
+        self._bus: BusDelivery | None = None
+        self.restored: state.SavedState | None = None
 
     def start(self) -> None:
         self._bind_http()
@@ -193,11 +204,20 @@ class LocalStack:
         self._configure_environment()
         self._create_resources(template)
         clock = self._install_clock()
+        emulation.set_stream_clock(clock.now)
         outbox = SesOutbox(clock, ACCOUNT_ID, self.settings.region)
+        self._clock, self._outbox = clock, outbox
         assert self.model is not None
-        self._seed()
+        self.restored = self._load_state()
+        if self.restored is None:
+            self._seed()
+        else:
+            self._restore(self.restored, clock, outbox)
         streams = self._stream_delivery()
+        if self.restored is not None:
+            streams.resume_from(self.restored.stream_positions)
         bus = self._bus_delivery()
+        self._streams, self._bus = streams, bus
         host = FunctionHost(self.model.functions, after_invoke=[streams, bus, outbox.observe])
         streams.invoker = host
         bus.invoker = host
@@ -228,6 +248,7 @@ class LocalStack:
             region=self.settings.region,
             account_id=ACCOUNT_ID,
             stack_name="atelier-local",
+            stats=self.stats,
         )
 
         pay_page = self._pay_page(gateway, clock)
@@ -263,15 +284,142 @@ class LocalStack:
         threading.Thread(target=pump, name="local-stack-deliveries", daemon=True).start()
 
     def stop(self) -> None:
+        """Stop serving, save the state when asked to, stop moto. Takes no lock it could wait
+        on for long: an invocation still running gets `STOP_WAIT_S` to finish."""
         self._pump_stop.set()
         if self._http is not None:
             if self._http_thread is not None:
                 self._http.shutdown()
             self._http.server_close()
             self._http = None
+        if self.settings.state_dir is not None and self._streams is not None:
+            idle = MOTO_LOCK.acquire(timeout=STOP_WAIT_S)
+            try:
+                if not idle:
+                    log.warning("an invocation was still running; saving the state as it is")
+                self._save_state()
+            except Exception:
+                log.exception("the state could not be saved; the previous one is kept")
+            finally:
+                if idle:
+                    MOTO_LOCK.release()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+
+    # ------------------------------------------------------------------ state
+
+    def _table_names(self) -> set[str]:
+        assert self.model is not None and self._resolver is not None
+        return {
+            str(self._resolver.ref(logical_id))
+            for logical_id, kind in self.model.resources.items()
+            if kind == "AWS::DynamoDB::Table"
+        }
+
+    def _bucket_names(self) -> set[str]:
+        assert self.model is not None and self._resolver is not None
+        return {
+            str(self._resolver.ref(logical_id))
+            for logical_id, kind in self.model.resources.items()
+            if kind == "AWS::S3::Bucket"
+        }
+
+    def _load_state(self) -> state.SavedState | None:
+        directory = self.settings.state_dir
+        if directory is None:
+            return None
+        try:
+            return state.load(directory, self._table_names(), self._bucket_names())
+        except state.StateError as exc:
+            raise StartupError(f"ATELIER_LOCAL_STATE: {exc}") from exc
+
+    def _restore(self, saved: state.SavedState, clock: Any, outbox: SesOutbox) -> None:
+        import boto3
+        from moto.dynamodb.models import dynamodb_backends
+
+        with MOTO_LOCK, emulation.BACKEND_LOCK:
+            backend = dynamodb_backends[ACCOUNT_ID][self.settings.region]
+            items = state.restore_tables(backend, saved.tables)
+        with MOTO_LOCK:
+            objects = state.restore_buckets(
+                boto3.client("s3", endpoint_url=self.moto_url, region_name=self.settings.region),
+                saved.buckets,
+            )
+        clock.offset_seconds = saved.clock_offset_seconds
+        outbox.restore(saved.emails, saved.emails_sent_total)
+        log.info(
+            "state restored from %s: %d items, %d evidence objects, %d emails, clock +%d s",
+            self.settings.state_dir,
+            items,
+            objects,
+            len(saved.emails),
+            saved.clock_offset_seconds,
+        )
+
+    def _save_state(self) -> None:
+        import boto3
+        from moto.dynamodb.models import dynamodb_backends
+
+        assert self.settings.state_dir is not None and self._streams is not None
+        assert self._outbox is not None
+        positions = self._streams.positions()
+        lowest = self._streams.lowest_positions()
+        started = time.monotonic()
+        emails = self._outbox.snapshot()
+        with emulation.BACKEND_LOCK:
+            backend = dynamodb_backends[ACCOUNT_ID][self.settings.region]
+            tables = state.capture_tables(backend, self._table_names(), lowest)
+        buckets = state.capture_buckets(
+            boto3.client("s3", endpoint_url=self.moto_url, region_name=self.settings.region),
+            self._bucket_names(),
+        )
+        path = state.save(
+            self.settings.state_dir,
+            state.SavedState(
+                clock_offset_seconds=int(self._clock.offset_seconds),
+                tables=tables,
+                buckets=buckets,
+                emails=emails,
+                emails_sent_total=self._outbox.sent_total,
+                stream_positions=positions,
+            ),
+        )
+        log.info("state saved to %s in %.1f s", path, time.monotonic() - started)
+
+    # ------------------------------------------------------------------ stats
+
+    def stats(self) -> dict[str, Any]:
+        """What `GET /_local/stats` answers: what the stack holds and has delivered."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        assert self._streams is not None and self._bus is not None and self._outbox is not None
+        self._outbox.observe()
+        with emulation.BACKEND_LOCK:
+            backend = dynamodb_backends[ACCOUNT_ID][self.settings.region]
+            tables = {}
+            for name in sorted(self._table_names()):
+                table = backend.get_table(name)
+                tables[name] = {
+                    "items": sum(1 for _ in table.all_items()),
+                    "stream_records_kept": len(table.stream_shard.items)
+                    if table.stream_shard is not None
+                    else 0,
+                }
+        published = dict(sorted(self._bus.events_published.items()))
+        return {
+            "rss_mb": resident_memory_mb(),
+            "tables": tables,
+            "stream_records_delivered": self._streams.records_delivered,
+            "stream_records_dropped": self._streams.records_dropped,
+            "stream_records_trimmed_unread": self._streams.gaps,
+            "events_published": published,
+            "events_published_total": sum(published.values()),
+            "bus_events_dead_lettered": self._bus.dead_lettered,
+            "emails_sent_total": self._outbox.sent_total,
+            "emails_kept": len(self._outbox.snapshot()),
+            "client_request_tokens_kept": len(emulation.TOKENS),
+        }
 
     # ------------------------------------------------------------------ steps
 
@@ -287,25 +435,20 @@ class LocalStack:
         self.api_url = f"http://{HOST}:{port}"
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
-
+        try:
+            emulation.install()
+        except emulation.UnsupportedMoto as exc:
+            raise StartupError(str(exc)) from exc
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        port = self.settings.moto_port
-        # ThreadedMotoServer binds inside its thread and would wait forever for a busy port.
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((HOST, port))
-            except OSError as exc:
-                raise StartupError(
-                    f"cannot start moto on {HOST}:{port} ({exc.strerror}); "
-                    "set MOTO_PORT to a free port or leave it unset"
-                ) from exc
-        server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
-        server.start()
-        self._moto = server
-        host, port = server.get_host_and_port()
-        self.moto_url = f"http://{host}:{port}"
+        try:
+            self._moto = emulation.MotoServer(HOST, self.settings.moto_port)
+        except OSError as exc:
+            raise StartupError(
+                f"cannot start moto on {HOST}:{self.settings.moto_port} ({exc.strerror}); "
+                "set MOTO_PORT to a free port or leave it unset"
+            ) from exc
+        self._moto.start()
+        self.moto_url = self._moto.url
 
     def _read_template(self) -> dict[str, Any]:
         path = self.settings.template
@@ -355,6 +498,11 @@ class LocalStack:
             log.warning("environment: %s", conflict)
         union.update(local_environment_overrides(self.api_url, self.settings.webhook_secret))
         os.environ.update(union)
+        import boto3
+
+        boto3.setup_default_session()
+        assert boto3.DEFAULT_SESSION is not None
+        emulation.InProcessCalls(self.moto_url, region).register(boto3.DEFAULT_SESSION)
 
     def _create_resources(self, template: Mapping[str, Any]) -> None:
         assert self.model is not None and self._resolver is not None
@@ -476,6 +624,18 @@ class LocalStack:
         return "\n".join(lines)
 
 
+def resident_memory_mb() -> float:
+    """This process's resident memory (Linux), in MB; 0 where /proc is not there."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
 def configure_logging() -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s local | %(message)s", "%H:%M:%S"))
@@ -484,11 +644,37 @@ def configure_logging() -> None:
     log.setLevel(logging.DEBUG if os.environ.get("ATELIER_LOCAL_DEBUG") else logging.INFO)
 
 
+_stop_requested = False
+
+
+def _request_stop(_signum: int, _frame: FrameType | None) -> None:
+    """Only sets a flag: a signal handler that took a lock (threading.Event.set does) could
+    deadlock when a second signal arrives while the first is being handled."""
+    global _stop_requested
+    _stop_requested = True
+
+
+def _stop_within(stack: LocalStack, seconds: float) -> None:
+    """stack.stop(), and if it has not finished in `seconds`, leave anyway: a stop never
+    hangs (the saved state is written to a temporary file first, so the old one stays)."""
+
+    def give_up() -> None:
+        log.error("the stack did not stop within %.0f s; leaving now", seconds)
+        os._exit(1)
+
+    watchdog = threading.Timer(seconds, give_up)
+    watchdog.daemon = True
+    watchdog.start()
+    stack.stop()
+    watchdog.cancel()
+
+
 def main() -> int:
     configure_logging()
     # powertools warns when an API call records no business metric; noise on a console.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    stop = threading.Event()
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
     stack: LocalStack | None = None
     try:
         stack = LocalStack(Settings.from_environment(os.environ))
@@ -496,23 +682,13 @@ def main() -> int:
     except StartupError as exc:
         log.error("the local stack cannot start: %s", exc)
         if stack is not None:
-            stack.stop()
+            _stop_within(stack, STOP_DEADLINE_S)
         return 1
-    except KeyboardInterrupt:
-        if stack is not None:
-            stack.stop()
-        return 0
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     print(stack.banner(), flush=True)
     print(READY_LINE.format(url=stack.api_url), flush=True)
-    while not stop.wait(0.5):
-        pass
+    while not _stop_requested:
+        time.sleep(0.1)
     log.info("stopping")
-    stack.stop()
+    _stop_within(stack, STOP_DEADLINE_S)
     log.info("stopped")
     return 0

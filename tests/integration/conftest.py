@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from atelier import bootstrap
 from atelier.clock import FixedClock
+from infra.local import emulation
 from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
 from infra.local.gateway import Gateway
 from infra.local.messages import HttpRequest
@@ -28,6 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # Two signing secrets, as during a rotation: the old one first.
 OLD_WEBHOOK_SECRET, WEBHOOK_SECRET = "whsec_old", "whsec_current"
 WEBHOOK_SECRETS = f"{OLD_WEBHOOK_SECRET},{WEBHOOK_SECRET}"
+
+
+# moto as the local stack runs it (journaled transactions, request tokens, stream retention).
+emulation.install()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

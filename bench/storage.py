@@ -1,52 +1,15 @@
-"""One change to how moto runs, for speed: nothing it answers differs.
-
-moto's TransactWriteItems deep-copies every table it touches, once per item of the
-transaction, so it can put the copy back if the transaction is cancelled. That makes one
-transaction cost time in proportion to the whole table (and its stream records): with 50,000
-orders a sweep would take hours. The bench's transactions are all meant to succeed, so the
-copy is skipped, and the meter stops the run if one is cancelled (its writes before the
-failing item would then have stayed, where moto would have rolled them back).
-"""
+"""moto's storage read and written straight, where going through boto3 would cost the bench
+minutes: the meter's before/after item sizes, and the sweep's bulk copies of seed orders.
+(Transactions go through moto as the local stack runs it: infra/local/emulation.py.)"""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb import models
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.table import Table
-
-
-class _NoTableSnapshot:
-    """Stands in for the `copy` module inside moto's transact_write_items."""
-
-    @staticmethod
-    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-        if isinstance(value, Table):
-            return value
-        return copy.deepcopy(value, memo)
-
-
-@contextmanager
-def transactions_without_table_snapshots() -> Iterator[None]:
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: models.DynamoDBBackend, transact_items: Any) -> None:
-        models.copy = _NoTableSnapshot  # type: ignore[attr-defined,assignment]  # its `import copy`
-        try:
-            original(self, transact_items)
-        finally:
-            models.copy = copy  # type: ignore[attr-defined]
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        models.DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
 
 
 class MotoStorage:
