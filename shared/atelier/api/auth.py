@@ -41,12 +41,20 @@ def event_claims(event: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def groups_in(found: Mapping[str, Any]) -> frozenset[str]:
-    """`cognito:groups` as API Gateway writes it: the string "[staff admin]" (or a list)."""
-    raw: object = found.get("cognito:groups", "")
+    """`cognito:groups` exactly as API Gateway HTTP API's JWT authorizer writes an array claim:
+    one string, the names between `[` and `]`, separated by single spaces (`"[staff admin]"`).
+    Cognito group names may hold commas and brackets but never white space, so a space is the
+    only separator: `"[x,staff]"` is the one group `x,staff`. A real JSON list (another
+    authorizer, a hand-made event) counts its items as they are; a plain string is one name."""
+    raw: object = found.get("cognito:groups")
+    if raw is None:
+        return frozenset()
     if isinstance(raw, list):
         return frozenset(str(g) for g in raw)
-    text = str(raw).strip().removeprefix("[").removesuffix("]")
-    return frozenset(part for part in text.replace(",", " ").split() if part)
+    text = str(raw)
+    if len(text) >= 2 and text.startswith("[") and text.endswith("]"):
+        return frozenset(part for part in text[1:-1].split(" ") if part)
+    return frozenset({text}) if text else frozenset()
 
 
 STAFF_GROUP = "staff"
