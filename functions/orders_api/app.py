@@ -21,6 +21,7 @@ from atelier.api.schemas.orders import MessageIn, MessageView, OrderView, Produc
 from atelier.bootstrap import get_container
 from atelier.clock import isoformat_z
 from atelier.domain.terms import CURRENT_TERMS
+from atelier.domain.text import Shaped
 from atelier.observability import logger, metrics, tracer
 from atelier.services import catalog, customer_orders
 from atelier.services.create_order import PlaceOrder, create_order
@@ -37,8 +38,11 @@ IdempotencyKey = Annotated[
     Header(
         alias="idempotency-key",
         max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
         description="Retry-safe creation: the same key within 24 h answers the first order.",
+    ),
+    Shaped(
+        r"^[\x21-\x7e]+$",
+        "1 to 255 printable ASCII characters without spaces, e.g. a UUID",
     ),
 ]
 

@@ -14,7 +14,16 @@ from pydantic import (
     model_validator,
 )
 
-ProductId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+from atelier.domain.text import Shaped
+
+ProductId = Annotated[
+    str,
+    Shaped(
+        r"^[a-z0-9][a-z0-9-]{1,62}$",
+        "2 to 63 lowercase letters, digits and hyphens, starting with a letter or digit, "
+        "e.g. signet-ring",
+    ),
+]
 OptionText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
@@ -37,7 +46,7 @@ class ExpressionText(_Frozen):
     """Free text within limits, e.g. an engraving."""
 
     kind: Literal["text"] = "text"
-    max_length: int = Field(ge=1, le=200)
+    max_length: int = Field(strict=True, ge=1, le=200)
     allowed_pattern: str = Field(max_length=200)
 
     @field_validator("allowed_pattern")
@@ -73,7 +82,7 @@ class ProductDetails(_Frozen):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
-    price_cents: int = Field(gt=0, le=100_000_000)
+    price_cents: int = Field(strict=True, gt=0, le=100_000_000)
     currency: Literal["USD"] = "USD"
     sizes: tuple[Annotated[str, StringConstraints(min_length=1, max_length=20)], ...] = ()
     customization: CustomizationRange

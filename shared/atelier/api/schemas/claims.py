@@ -22,7 +22,7 @@ class ClaimIn(Input):
 class EvidenceIn(Input):
     filename: Annotated[str, Field(min_length=1, max_length=200), clean(200, required=True)]
     content_type: Annotated[str, Field(min_length=1, max_length=100)]
-    size_bytes: Annotated[int, Field(ge=0, le=10_000_000_000)]
+    size_bytes: Annotated[int, Field(strict=True, ge=0, le=10_000_000_000)]
 
 
 class EvidenceTicketView(BaseModel):
@@ -111,7 +111,7 @@ class ClaimDecisionIn(Input):
         default=None, description="Shown to the customer; required to REJECT."
     )
     return_carrier: ShortText = "USPS"
-    shipping_cost_cents: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+    shipping_cost_cents: Annotated[int, Field(strict=True, ge=0, le=1_000_000)] = Field(
         default=0, description="The shop's cost for both legs (the return and the new shipment)."
     )
 

@@ -12,6 +12,7 @@ from atelier.api.schemas.claims import ClaimView
 from atelier.api.schemas.orders import MessageView, OrderView
 from atelier.api.schemas.text import Input, Note, ShortText
 from atelier.clock import isoformat_z
+from atelier.domain.text import Shaped
 from atelier.ports import OrderDetails
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 class ReviewIn(Input):
     decision: Literal["ACCEPT", "SURCHARGE", "DECLINE"]
-    surcharge_cents: Annotated[int, Field(gt=0, le=10_000_000)] | None = None
+    surcharge_cents: Annotated[int, Field(strict=True, gt=0, le=10_000_000)] | None = None
     note: Note | None = Field(
         default=None, description="Shown to the customer; required for SURCHARGE and DECLINE."
     )
@@ -39,7 +40,7 @@ class ReviewIn(Input):
 
 class StaffCancelIn(Input):
     reason: Note
-    refund_cents: Annotated[int, Field(ge=0, le=100_000_000)] | None = Field(
+    refund_cents: Annotated[int, Field(strict=True, ge=0, le=100_000_000)] | None = Field(
         default=None, description="Leave out for a full refund."
     )
 
@@ -51,7 +52,15 @@ class DelayIn(Input):
 
 class ShipIn(Input):
     carrier: ShortText
-    tracking_number: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e ]+$")]
+    tracking_number: Annotated[
+        str,
+        Field(min_length=1, max_length=100),
+        Shaped(
+            r"^[\x21-\x7e ]+$",
+            "the carrier's tracking number in plain letters, digits, spaces and punctuation "
+            "(ASCII), e.g. 1Z999AA10123456784",
+        ),
+    ]
 
 
 class DeliverIn(Input):
