@@ -26,7 +26,6 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
-from atelier.notifications.formatting import long_datetime, money
 from infra.local.messages import HttpRequest, HttpResponse, control_error
 
 PREFIX = "/_local/pay/"
@@ -100,9 +99,16 @@ class SandboxPayPage:
         result = {"webhook_status": answer.status, "webhook_answer": _json(answer.body)}
         if wants_json:
             return HttpResponse.json(200, result)
+        from atelier.notifications.formatting import money
+
         return _html(200, _result_page(view, money(amount, currency), answer.status, result))
 
     def _view(self, order: Any, session_id: str) -> _View:
+        # Imported here, not at the top: the server imports this module before any function's
+        # environment is in place, and atelier.notifications brings the package's Logger and
+        # Metrics, which read POWERTOOLS_* once, when first imported.
+        from atelier.notifications.formatting import long_datetime, money
+
         zone = self._zone()
         current = order.checkout is not None and order.checkout.session_id == session_id
         due = order.amount_due()
