@@ -4,8 +4,9 @@ sent as anything but JSON, and 422 for a JSON body that is not an object."""
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -75,6 +76,29 @@ class JsonApiResolver(APIGatewayHttpResolver):
         if self._enable_validation:
             # powertools keeps the middleware it runs first here; its __init__ is untyped
             self._request_validation_middleware = ObjectBodyValidation()  # type: ignore[no-untyped-call]
+
+    def route(
+        self,
+        rule: str,
+        method: Any,
+        cors: bool | None = None,
+        compress: bool = False,
+        cache_control: str | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Callable[[Any], Any]:
+        """A route's OpenAPI `description` is its handler's docstring unless one is given (the
+        `summary` each route names itself: Swagger UI shows it beside the path)."""
+
+        def register(func: Any) -> Any:
+            text = description if description is not None else inspect.getdoc(func)
+            return super(JsonApiResolver, self).route(
+                rule, method, cors, compress, cache_control, summary, text, *args, **kwargs
+            )(func)
+
+        return register
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         method = str(event.get("requestContext", {}).get("http", {}).get("method", "")).upper()

@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from atelier.domain.text import Shaped
 
@@ -98,5 +99,30 @@ class ProductDetails(_Frozen):
         return Product.model_validate({**self.model_dump(), "product_id": product_id})
 
 
+# A product as staff would add it: the example POST /staff/products documents
+# (PUT /staff/products/{product_id} documents the same without its id, at a new price).
+PRODUCT_EXAMPLE: JsonDict = {
+    "product_id": "birthstone-pendant",
+    "name": "Birthstone Pendant",
+    "description": "A small faceted birthstone in a four-claw setting on a fine chain.",
+    "price_cents": 8800,
+    "currency": "USD",
+    "sizes": [],
+    "customization": {
+        "style": {"options": ["round", "teardrop"]},
+        "color": {"options": ["yellow gold", "silver"]},
+        "expression": {"kind": "text", "max_length": 10, "allowed_pattern": "^[A-Za-z .&'-]*$"},
+        "fixed": {
+            "structure": "6 mm stone in a four-claw setting on a 45 cm chain",
+            "material": "sterling silver, optional 14k gold vermeil",
+            "size": "6 mm stone, 45 cm chain",
+        },
+    },
+    "active": True,
+}
+
+
 class Product(ProductDetails):
+    model_config = ConfigDict(json_schema_extra={"examples": [PRODUCT_EXAMPLE]})
+
     product_id: ProductId

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from atelier.api.schemas.orders import MessageView, OrderView, ProductView
 from atelier.api.schemas.text import (
@@ -23,6 +23,7 @@ from atelier.api.schemas.text import (
 from atelier.domain.countries import is_country_code
 from atelier.domain.customization import Customization
 from atelier.domain.order import Address, Contact
+from atelier.domain.terms import CURRENT_TERMS
 from atelier.domain.text import Shaped
 
 COUNTRY_CODE = "a two-letter ISO country code, e.g. US"
@@ -101,6 +102,31 @@ class AddressIn(Input):
 
 class CreateOrderIn(Input):
     """Prices, fees and totals are never sent: the server computes them (P2)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "product_id": "signet-ring",
+                    "size": "7",
+                    "customization": {"style": "oval", "color": "gold", "expression": "A & J"},
+                    "contact": {
+                        "name": "Ada Lovelace",
+                        "email": "ada@example.com",
+                        "phone": "+1 555 0100",
+                    },
+                    "shipping_address": {
+                        "line1": "1 Main St",
+                        "city": "Springfield",
+                        "region": "IL",
+                        "postal_code": "62701",
+                        "country": "US",
+                    },
+                    "accept_terms_version": CURRENT_TERMS.version,
+                }
+            ]
+        }
+    )
 
     product_id: Annotated[str, Field(min_length=1, max_length=64)]
     size: Annotated[str, Field(min_length=1, max_length=20)] | None = None
