@@ -21,6 +21,7 @@ from atelier.api.schemas.orders import MessageIn, MessageView, OrderView, Produc
 from atelier.bootstrap import get_container
 from atelier.clock import isoformat_z
 from atelier.domain.terms import CURRENT_TERMS
+from atelier.domain.text import Shaped
 from atelier.observability import logger, metrics, tracer
 from atelier.services import catalog, customer_orders
 from atelier.services.create_order import PlaceOrder, create_order
@@ -37,25 +38,40 @@ IdempotencyKey = Annotated[
     Header(
         alias="idempotency-key",
         max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
         description="Retry-safe creation: the same key within 24 h answers the first order.",
+    ),
+    Shaped(
+        r"^[\x21-\x7e]+$",
+        "1 to 255 printable ASCII characters without spaces, e.g. a UUID",
     ),
 ]
 
 
-@app.get("/products", tags=["catalog"], **documented(200, ProductPage, 422))
+@app.get(
+    "/products", summary="List the catalog", tags=["catalog"], **documented(200, ProductPage, 422)
+)
 def list_products(limit: Limit = 20, cursor: Cursor = None) -> ProductPage:
+    """The products customers can order, with each one's price, sizes and customization
+    range (P5), a page at a time."""
     page = catalog.list_products(get_container().products, limit=limit, cursor=cursor)
     return ProductPage(items=[ProductView.of(p) for p in page.items], next_cursor=page.next_cursor)
 
 
-@app.get("/products/<product_id>", tags=["catalog"], **documented(200, ProductView, 404, 422))
+@app.get(
+    "/products/<product_id>",
+    summary="Read one product",
+    tags=["catalog"],
+    **documented(200, ProductView, 404, 422),
+)
 def get_product(product_id: Annotated[str, Path(max_length=64)]) -> ProductView:
+    """A product with its price, sizes and customization range (P5); a retired or unknown
+    one is a 404."""
     return ProductView.of(catalog.get_product(get_container().products, product_id))
 
 
-@app.get("/terms", tags=["catalog"], **documented(200, Terms))
+@app.get("/terms", summary="Read the terms in force", tags=["catalog"], **documented(200, Terms))
 def get_terms() -> Terms:
+    """The terms an order accepts (P6): their version goes in `accept_terms_version`."""
     return Terms(version=CURRENT_TERMS.version, text=CURRENT_TERMS.text)
 
 
@@ -64,8 +80,17 @@ def get_openapi() -> Response[str]:
     return Response(200, content_types.APPLICATION_JSON, published_document())
 
 
-@app.post("/orders", tags=["orders"], **documented(201, OrderView, 400, 401, 409, 415, 422, 503))
+@app.post(
+    "/orders",
+    summary="Place an order",
+    tags=["orders"],
+    **documented(201, OrderView, 400, 401, 409, 415, 422, 503),
+)
 def post_order(body: CreateOrderIn, idempotency_key: IdempotencyKey = None) -> Response[Any]:
+    """One catalog product with a customization request (P1). The server computes the price,
+    the $10 fee and the total (P2); payment is due within 24 hours (P3) through the answer's
+    `checkout`. A request outside the product's range, or with remarks, is accepted for a
+    designer's review (P4, P5). Send `Idempotency-Key` to make a retry safe."""
     container = get_container()
     customer = auth.customer_id(app)
 
@@ -111,8 +136,14 @@ def post_order(body: CreateOrderIn, idempotency_key: IdempotencyKey = None) -> R
     )
 
 
-@app.get("/orders", tags=["orders"], **documented(200, OrderPage, 401, 422, 503))
+@app.get(
+    "/orders",
+    summary="List my orders",
+    tags=["orders"],
+    **documented(200, OrderPage, 401, 422, 503),
+)
 def list_orders(limit: Limit = 20, cursor: Cursor = None) -> OrderPage:
+    """The caller's own orders, newest first."""
     container = get_container()
     page = customer_orders.list_customer_orders(
         container.orders, auth.customer_id(app), limit=limit, cursor=cursor
@@ -121,8 +152,14 @@ def list_orders(limit: Limit = 20, cursor: Cursor = None) -> OrderPage:
     return OrderPage(items=[OrderView.of(o, now) for o in page.items], next_cursor=page.next_cursor)
 
 
-@app.get("/orders/<order_id>", tags=["orders"], **documented(200, OrderView, 401, 404, 422, 503))
+@app.get(
+    "/orders/<order_id>",
+    summary="Read one of my orders",
+    tags=["orders"],
+    **documented(200, OrderView, 401, 404, 422, 503),
+)
 def get_order(order_id: OrderId) -> OrderView:
+    """Another customer's order answers 404, like a missing one."""
     container = get_container()
     order = customer_orders.get_customer_order(container.orders, auth.customer_id(app), order_id)
     return OrderView.of(order, container.clock.now())
@@ -130,10 +167,12 @@ def get_order(order_id: OrderId) -> OrderView:
 
 @app.post(
     "/orders/<order_id>/cancel",
+    summary="Cancel my unpaid order",
     tags=["orders"],
     **documented(200, OrderView, 401, 404, 409, 415, 422, 503),
 )
 def post_cancel(order_id: OrderId) -> OrderView:
+    """Only while payment is pending (P3); a paid order is cancelled by the shop's staff."""
     c = get_container()
     order = customer_orders.cancel_order(
         c.orders, c.gateway, c.clock, c.calendar, auth.customer_id(app), order_id
@@ -143,6 +182,7 @@ def post_cancel(order_id: OrderId) -> OrderView:
 
 @app.post(
     "/orders/<order_id>/checkout",
+    summary="Get a fresh checkout",
     tags=["orders"],
     **documented(200, OrderView, 401, 404, 409, 415, 422, 503),
 )
@@ -157,6 +197,7 @@ def post_checkout(order_id: OrderId) -> OrderView:
 
 @app.get(
     "/orders/<order_id>/messages",
+    summary="Read the consultation",
     tags=["orders"],
     **documented(200, MessagePage, 401, 404, 422, 503),
 )
@@ -168,16 +209,19 @@ def list_messages(order_id: OrderId) -> MessagePage:
 
 @app.post(
     "/orders/<order_id>/messages",
+    summary="Write to the designers",
     tags=["orders"],
     **documented(201, MessageView, 401, 404, 415, 422, 503),
 )
 def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
+    """P8: a message in the consultation about this order; staff are told it arrived."""
     message = get_container().workshop.customer_posts(auth.customer_id(app), order_id, body.text)
     return Response(201, content_types.APPLICATION_JSON, MessageView.of(message).model_dump_json())
 
 
 @app.post(
     "/orders/<order_id>/surcharge/accept",
+    summary="Accept the surcharge",
     tags=["orders"],
     **documented(200, OrderView, 401, 404, 409, 415, 422, 503),
 )
@@ -190,6 +234,7 @@ def accept_surcharge(order_id: OrderId) -> OrderView:
 
 @app.post(
     "/orders/<order_id>/surcharge/decline",
+    summary="Decline the surcharge",
     tags=["orders"],
     **documented(200, OrderView, 401, 404, 409, 415, 422, 503),
 )
@@ -205,6 +250,7 @@ ClaimId = Annotated[str, Path(max_length=64)]
 
 @app.post(
     "/orders/<order_id>/claims",
+    summary="File a quality claim",
     tags=["claims"],
     **documented(201, ClaimView, 401, 404, 409, 415, 422, 503),
 )
@@ -219,16 +265,20 @@ def post_claim(order_id: OrderId, body: ClaimIn) -> Response[str]:
 
 @app.get(
     "/orders/<order_id>/claims/<claim_id>",
+    summary="Read one of my claims",
     tags=["claims"],
     **documented(200, ClaimView, 401, 404, 422, 503),
 )
 def get_claim(order_id: OrderId, claim_id: ClaimId) -> ClaimView:
+    """With each file's check status (a rejected file says why) and, once decided, the
+    resolution."""
     claim = get_container().claims.read(auth.customer_id(app), order_id, claim_id)
     return ClaimView.of(order_id, claim)
 
 
 @app.post(
     "/orders/<order_id>/claims/<claim_id>/evidence",
+    summary="Get an upload ticket for a photo or video",
     tags=["claims"],
     **documented(201, EvidenceTicketView, 401, 404, 409, 415, 422, 503),
 )
@@ -254,6 +304,7 @@ def post_evidence(order_id: OrderId, claim_id: ClaimId, body: EvidenceIn) -> Res
 
 @app.post(
     "/orders/<order_id>/claims/<claim_id>/submit",
+    summary="Submit my claim for review",
     tags=["claims"],
     **documented(200, ClaimView, 401, 404, 409, 415, 422, 503),
 )

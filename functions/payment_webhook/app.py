@@ -45,8 +45,14 @@ def bad_request(error: InvalidRequestError) -> Response[Any]:
     return error_response(HTTPStatus.BAD_REQUEST, error.code, error.message)
 
 
-@app.post("/webhooks/payments", tags=["payments"], **documented(200, WebhookAck, 400, 415, 500))
+@app.post(
+    "/webhooks/payments",
+    summary="Receive a payment provider event",
+    tags=["payments"],
+    **documented(200, WebhookAck, 400, 415, 500),
+)
 def receive() -> WebhookAck:
+    """Stripe's webhook format, verified by its `Stripe-Signature` header (docs/payments.md)."""
     container = get_container()
     event = app.current_event
     outcome = receive_payment_webhook(

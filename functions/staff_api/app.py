@@ -51,7 +51,12 @@ def _view(details: OrderDetails) -> StaffOrderView:
     return StaffOrderView.of_details(details, get_container().clock.now())
 
 
-@app.get("/staff/orders", tags=STAFF, **documented(200, StaffOrderPage, 401, 403, 422, 503))
+@app.get(
+    "/staff/orders",
+    summary="Staff: an order queue by status",
+    tags=STAFF,
+    **documented(200, StaffOrderPage, 401, 403, 422, 503),
+)
 def list_orders(
     status: Annotated[OrderStatus, Query(description="The queue: orders in this status.")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -69,15 +74,20 @@ def list_orders(
 
 
 @app.get(
-    "/staff/orders/<order_id>", tags=STAFF, **documented(200, StaffOrderView, 401, 403, 404, 503)
+    "/staff/orders/<order_id>",
+    summary="Staff: read an order in full",
+    tags=STAFF,
+    **documented(200, StaffOrderView, 401, 403, 404, 503),
 )
 def get_order(order_id: OrderId) -> StaffOrderView:
+    """With the contact, shipping address, history, messages and claims."""
     auth.staff_id(app)
     return _view(get_container().workshop.details(order_id))
 
 
 @app.post(
     "/staff/orders/<order_id>/review",
+    summary="Staff: decide a request under review",
     tags=STAFF,
     **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
@@ -97,6 +107,7 @@ def review(order_id: OrderId, body: ReviewIn) -> StaffOrderView:
 
 @app.post(
     "/staff/orders/<order_id>/cancel",
+    summary="Staff: cancel a paid order",
     tags=STAFF,
     **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
@@ -109,6 +120,7 @@ def cancel(order_id: OrderId, body: StaffCancelIn) -> StaffOrderView:
 
 @app.post(
     "/staff/orders/<order_id>/delay",
+    summary="Staff: record a delay",
     tags=STAFF,
     **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
@@ -121,10 +133,13 @@ def delay(order_id: OrderId, body: DelayIn) -> StaffOrderView:
 
 @app.post(
     "/staff/orders/<order_id>/ship",
+    summary="Staff: ship an order",
     tags=STAFF,
     **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def ship(order_id: OrderId, body: ShipIn) -> StaffOrderView:
+    """P7, P11: record the carrier and tracking number; the customer is emailed both. A
+    remake's shipment resolves its claim."""
     actor = auth.staff_id(app)
     details = get_container().workshop.ship(actor, order_id, body.carrier, body.tracking_number)
     return _view(details)
@@ -132,10 +147,14 @@ def ship(order_id: OrderId, body: ShipIn) -> StaffOrderView:
 
 @app.post(
     "/staff/orders/<order_id>/deliver",
+    summary="Staff: record delivery",
     tags=STAFF,
     **documented(200, StaffOrderView, 401, 403, 404, 409, 415, 422, 503),
 )
 def deliver(order_id: OrderId, body: DeliverIn) -> StaffOrderView:
+    """Starts the 7-working-day claim window (P10). `delivered_at` defaults to now; an
+    earlier time (a carrier's scan entered later) may be given, never before the shipment or
+    in the future."""
     actor = auth.staff_id(app)
     details = get_container().workshop.deliver(actor, order_id, body.delivered_at)
     return _view(details)
@@ -143,6 +162,7 @@ def deliver(order_id: OrderId, body: DeliverIn) -> StaffOrderView:
 
 @app.post(
     "/staff/orders/<order_id>/messages",
+    summary="Staff: write to the customer",
     tags=STAFF,
     **documented(201, MessageView, 401, 403, 404, 415, 422, 503),
 )
@@ -153,7 +173,12 @@ def post_message(order_id: OrderId, body: MessageIn) -> Response[str]:
     return Response(201, content_types.APPLICATION_JSON, MessageView.of(message).model_dump_json())
 
 
-@app.get("/staff/claims", tags=STAFF, **documented(200, ClaimPage, 401, 403, 422, 503))
+@app.get(
+    "/staff/claims",
+    summary="Staff: a claim queue by status",
+    tags=STAFF,
+    **documented(200, ClaimPage, 401, 403, 422, 503),
+)
 def list_claims(
     status: Annotated[ClaimStatus, Query(description="Claims in this status, oldest first.")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -171,6 +196,7 @@ def list_claims(
 
 @app.post(
     "/staff/claims/<claim_id>/decision",
+    summary="Staff: decide a claim",
     tags=STAFF,
     **documented(200, ClaimView, 401, 403, 404, 409, 415, 422, 503),
 )
@@ -190,7 +216,12 @@ def decide_claim(claim_id: Annotated[str, Path(max_length=64)], body: ClaimDecis
     return ClaimView.of(order.order_id, claim)
 
 
-@app.get("/staff/designs", tags=STAFF, **documented(200, DesignPage, 401, 403, 422, 503))
+@app.get(
+    "/staff/designs",
+    summary="Staff: export designs for reuse",
+    tags=STAFF,
+    **documented(200, DesignPage, 401, 403, 422, 503),
+)
 def list_designs(
     status: Annotated[OrderStatus, Query()] = OrderStatus.DELIVERED,
     product_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -212,6 +243,7 @@ def list_designs(
 
 @app.post(
     "/staff/customers/<customer_id>/erase",
+    summary="Staff: erase a customer's personal data",
     tags=STAFF,
     **documented(200, ErasureView, 401, 403, 415, 422, 503),
 )

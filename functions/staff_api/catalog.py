@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from atelier.api import auth
 from atelier.api.openapi import documented
 from atelier.api.schemas.orders import ProductView
 from atelier.bootstrap import get_container
-from atelier.domain.catalog import Product, ProductDetails, ProductId
+from atelier.domain.catalog import PRODUCT_EXAMPLE, Product, ProductDetails, ProductId
 from atelier.services import catalog_admin
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # powertools' __init__ is untyped
@@ -51,15 +51,28 @@ class ProductReplacement(ProductDetails):
     """The whole product, replacing the stored one; `product_id` may be left out, and if it is
     given it must be the one in the path."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {k: v for k, v in PRODUCT_EXAMPLE.items() if k != "product_id"}
+                | {"price_cents": 9200}
+            ]
+        }
+    )
+
     product_id: ProductId | None = None
 
 
 @router.get(
-    "/staff/products", tags=["staff"], **documented(200, StaffProductPage, 401, 403, 422, 503)
+    "/staff/products",
+    summary="Staff: list the whole catalog",
+    tags=["staff"],
+    **documented(200, StaffProductPage, 401, 403, 422, 503),
 )
 def list_products(
     limit: Limit = 20, cursor: Cursor = None, include_inactive: IncludeInactive = True
 ) -> StaffProductPage:
+    """Every product, retired ones included unless `include_inactive=false`."""
     auth.staff_id(router)
     page = catalog_admin.list_catalog(
         get_container().products, limit=limit, cursor=cursor, include_inactive=include_inactive
@@ -71,6 +84,7 @@ def list_products(
 
 @router.post(
     "/staff/products",
+    summary="Staff: add a product",
     tags=["staff"],
     **documented(201, StaffProductView, 400, 401, 403, 409, 415, 422, 503),
 )
@@ -88,6 +102,7 @@ def post_product(body: Product) -> Response[Any]:
 
 @router.put(
     "/staff/products/<product_id>",
+    summary="Staff: replace a product",
     tags=["staff"],
     **documented(200, StaffProductView, 400, 401, 403, 404, 415, 422, 503),
 )

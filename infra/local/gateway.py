@@ -16,7 +16,13 @@ from urllib.parse import parse_qsl, unquote
 
 from infra.local.messages import HttpRequest, HttpResponse, gateway_error
 from infra.local.template import Cors, FunctionSpec, HttpApiSpec, Route
-from infra.local.tokens import InvalidTokenError, bearer_token, render_claims, verify_token
+from infra.local.tokens import (
+    InvalidTokenError,
+    bearer_token,
+    render_claims,
+    usable_subject,
+    verify_token,
+)
 
 log = logging.getLogger("local_stack")
 
@@ -355,14 +361,24 @@ class Gateway:
         if match.route.authorizer is not None:
             header = self._identity_header(match.route)
             token = bearer_token(request.header(header))
+            # The client only ever hears "Unauthorized"; the developer's console says why.
+            # Never the token, never a claim's value (a person may be named by one).
             if token is None:
-                log.debug("401 on %s: no token", match.route.route_key)
+                log.info("401 on %s: no token in the %s header", match.route.route_key, header)
                 return gateway_error(401, "Unauthorized")
             try:
-                claims = render_claims(verify_token(token, self._secret, now))
+                verified = verify_token(token, self._secret, now)
             except InvalidTokenError as exc:
-                log.debug("401 on %s: %s", match.route.route_key, exc)
+                log.info("401 on %s: token %s", match.route.route_key, exc)
                 return gateway_error(401, "Unauthorized")
+            problem = usable_subject(verified)
+            if problem is not None:
+                log.info(
+                    "token with %s on %s: API Gateway lets it through; the function answers 401",
+                    problem,
+                    match.route.route_key,
+                )
+            claims = render_claims(verified)
 
         event = build_http_event(
             request, match, now=now, request_id=request_id, claims=claims, api=self._api_context

@@ -13,7 +13,7 @@ import hmac
 import json
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 ISSUER = "atelier-local"
@@ -22,11 +22,14 @@ DEFAULT_SECRET = "local-dev-secret"  # noqa: S105 - the documented local-only de
 
 _HEADER = {"alg": "HS256", "typ": "JWT"}
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
+# What shared/atelier/api/auth.py takes as a customer id.
+_SUBJECT = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 class InvalidTokenError(Exception):
-    """The token is missing, malformed, forged or expired. The reason is for tests and the
-    console's debug output, never for the client (which only sees 401 Unauthorized)."""
+    """The token is missing, malformed, forged or expired. The reason (`malformed: …`,
+    `bad signature …`, `expired …`) is for the developer's console, never for the client (which
+    only sees 401 Unauthorized); it never quotes the token or a claim a person could be named by."""
 
 
 def _encode_segment(data: bytes) -> str:
@@ -35,11 +38,11 @@ def _encode_segment(data: bytes) -> str:
 
 def _decode_segment(segment: str) -> bytes:
     if not _SEGMENT.match(segment) or len(segment) % 4 == 1:
-        raise InvalidTokenError("not base64url")
+        raise InvalidTokenError("malformed: a segment is not base64url")
     try:
         return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise InvalidTokenError("not base64url") from exc
+        raise InvalidTokenError("malformed: a segment is not base64url") from exc
 
 
 def _signature(secret: str, signing_input: str) -> bytes:
@@ -81,33 +84,59 @@ def verify_token(token: str, secret: str, now: datetime) -> dict[str, Any]:
     at `now`; raises InvalidTokenError otherwise."""
     parts = token.split(".")
     if len(parts) != 3:
-        raise InvalidTokenError("not three segments")
+        raise InvalidTokenError("malformed: not a JWT (three dot-separated segments)")
     header_segment, payload_segment, signature_segment = parts
     try:
         header = json.loads(_decode_segment(header_segment))
     except ValueError as exc:
-        raise InvalidTokenError("header is not JSON") from exc
+        raise InvalidTokenError("malformed: the header is not JSON") from exc
     if not isinstance(header, dict) or header.get("alg") != "HS256":
-        raise InvalidTokenError("algorithm is not HS256")
+        raise InvalidTokenError("malformed: the algorithm is not HS256 (the local authorizer's)")
     expected = _signature(secret, f"{header_segment}.{payload_segment}")
     if not hmac.compare_digest(expected, _decode_segment(signature_segment)):
-        raise InvalidTokenError("bad signature")
+        raise InvalidTokenError(
+            "bad signature: not signed with ATELIER_LOCAL_JWT_SECRET (a token from another "
+            "stack, or edited?)"
+        )
     try:
         claims = json.loads(_decode_segment(payload_segment))
     except ValueError as exc:
-        raise InvalidTokenError("payload is not JSON") from exc
+        raise InvalidTokenError("malformed: the payload is not JSON") from exc
     if not isinstance(claims, dict):
-        raise InvalidTokenError("payload is not an object")
+        raise InvalidTokenError("malformed: the payload is not a JSON object")
     instant = now.timestamp()
     expires = claims.get("exp")
     if isinstance(expires, bool) or not isinstance(expires, int | float):
-        raise InvalidTokenError("no numeric exp")
+        raise InvalidTokenError("malformed: no numeric exp (expiry) claim")
     if instant >= expires:
-        raise InvalidTokenError("expired")
+        raise InvalidTokenError(
+            f"expired at {_instant(expires)}; the local clock says {_instant(instant)} "
+            "(POST /_local/token for a new one)"
+        )
     not_before = claims.get("nbf")
     if isinstance(not_before, int | float) and instant < not_before:
-        raise InvalidTokenError("not yet valid")
+        raise InvalidTokenError(
+            f"not valid before {_instant(not_before)}; the local clock says {_instant(instant)}"
+        )
     return claims
+
+
+def _instant(epoch_seconds: float) -> str:
+    try:
+        return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return f"{epoch_seconds:.0f} (epoch seconds, out of range)"
+
+
+def usable_subject(claims: Mapping[str, Any]) -> str | None:
+    """Why the functions will refuse these claims' `sub` (API Gateway's authorizer does not
+    check it), or None when it is one they take. Never quotes the `sub` itself."""
+    sub = claims.get("sub")
+    if sub is None:
+        return "no sub claim"
+    if not isinstance(sub, str) or not _SUBJECT.fullmatch(sub):
+        return "a sub that is not 1-128 printable ASCII characters"
+    return None
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,11 +21,24 @@ def claims(app: HttpApp) -> dict[str, str]:
     return dict(found or {})
 
 
+# A customer id is the token's `sub` and becomes part of table keys: 1-128 printable ASCII
+# characters. Cognito's is a 36-character UUID; OpenID Connect allows up to 255 ASCII
+# characters; 128 is what `POST /staff/customers/{customer_id}/erase` takes, so every customer
+# the API serves can be erased. docs/decisions.md says why this is a 401.
+_CUSTOMER_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+
 def customer_id(app: HttpApp) -> str:
-    """The caller's id: the token's `sub`, never a body field."""
+    """The caller's id: the token's `sub`, never a body field. A `sub` that cannot be a
+    customer id is refused before anything is read or written under it."""
     sub = claims(app).get("sub")
     if not sub:
         raise UnauthorizedError("Sign in to use this route.")
+    if not isinstance(sub, str) or _CUSTOMER_ID.fullmatch(sub) is None:
+        raise UnauthorizedError(
+            "This sign-in cannot be used here: its user id is not one this shop's sign-in "
+            "issues. Sign in again through the shop; if it happens again, contact the shop."
+        )
     return sub
 
 
@@ -41,12 +55,20 @@ def event_claims(event: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def groups_in(found: Mapping[str, Any]) -> frozenset[str]:
-    """`cognito:groups` as API Gateway writes it: the string "[staff admin]" (or a list)."""
-    raw: object = found.get("cognito:groups", "")
+    """`cognito:groups` exactly as API Gateway HTTP API's JWT authorizer writes an array claim:
+    one string, the names between `[` and `]`, separated by single spaces (`"[staff admin]"`).
+    Cognito group names may hold commas and brackets but never white space, so a space is the
+    only separator: `"[x,staff]"` is the one group `x,staff`. A real JSON list (another
+    authorizer, a hand-made event) counts its items as they are; a plain string is one name."""
+    raw: object = found.get("cognito:groups")
+    if raw is None:
+        return frozenset()
     if isinstance(raw, list):
         return frozenset(str(g) for g in raw)
-    text = str(raw).strip().removeprefix("[").removesuffix("]")
-    return frozenset(part for part in text.replace(",", " ").split() if part)
+    text = str(raw)
+    if len(text) >= 2 and text.startswith("[") and text.endswith("]"):
+        return frozenset(part for part in text[1:-1].split(" ") if part)
+    return frozenset({text}) if text else frozenset()
 
 
 STAFF_GROUP = "staff"

@@ -1,15 +1,21 @@
 """The HTTP resolver every API function uses: validation on, the project's error shape, a
-JSON reader that turns any unreadable body into a 400 rather than a crash, and 415 for a body
-sent as anything but JSON."""
+JSON reader that turns any unreadable body into a 400 rather than a crash, 415 for a body
+sent as anything but JSON, and 422 for a JSON body that is not an object."""
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from atelier.api.errors import proxy_error_response, register_error_handlers
@@ -36,6 +42,26 @@ def is_json_media_type(content_type: str) -> bool:
     return media_type in ("", "application/json")
 
 
+NOT_AN_OBJECT = "The body must be a JSON object ({...}), not an array or a single value."
+
+
+class ObjectBodyValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, except that a route's body must be a JSON object.
+
+    Powertools hands a list to a non-list body model as its first element (`value[0]`), so
+    `[{order}, {order}]` placed the first order. Every body this API takes is an object: any
+    other JSON value is a 422 at `("body",)`, before the handler runs. An absent body keeps
+    powertools' answer (the body is missing)."""
+
+    def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
+        body = super()._get_body(app)
+        if body is not None and not isinstance(body, dict):
+            raise RequestValidationError(
+                [{"type": "dict_type", "loc": ("body",), "msg": NOT_AN_OBJECT, "input": {}}]
+            )
+        return body
+
+
 class JsonApiResolver(APIGatewayHttpResolver):
     """Refuses a request body (a non-empty one) in another media type with 415 before routing
     and validation.
@@ -44,6 +70,35 @@ class JsonApiResolver(APIGatewayHttpResolver):
     multipart type without a boundary, or on text/plain, before any handler): this API takes
     JSON only, and says so in the project's error shape. Media types are case-insensitive
     (RFC 9110) but powertools compares them as written, so the header reaches it in lower case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self._enable_validation:
+            # powertools keeps the middleware it runs first here; its __init__ is untyped
+            self._request_validation_middleware = ObjectBodyValidation()  # type: ignore[no-untyped-call]
+
+    def route(
+        self,
+        rule: str,
+        method: Any,
+        cors: bool | None = None,
+        compress: bool = False,
+        cache_control: str | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Callable[[Any], Any]:
+        """A route's OpenAPI `description` is its handler's docstring unless one is given (the
+        `summary` each route names itself: Swagger UI shows it beside the path)."""
+
+        def register(func: Any) -> Any:
+            text = description if description is not None else inspect.getdoc(func)
+            return super(JsonApiResolver, self).route(
+                rule, method, cors, compress, cache_control, summary, text, *args, **kwargs
+            )(func)
+
+        return register
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         method = str(event.get("requestContext", {}).get("http", {}).get("method", "")).upper()

@@ -13,8 +13,18 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
-ProductId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+from atelier.domain.text import Shaped
+
+ProductId = Annotated[
+    str,
+    Shaped(
+        r"^[a-z0-9][a-z0-9-]{1,62}$",
+        "2 to 63 lowercase letters, digits and hyphens, starting with a letter or digit, "
+        "e.g. signet-ring",
+    ),
+]
 OptionText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
@@ -37,7 +47,7 @@ class ExpressionText(_Frozen):
     """Free text within limits, e.g. an engraving."""
 
     kind: Literal["text"] = "text"
-    max_length: int = Field(ge=1, le=200)
+    max_length: int = Field(strict=True, ge=1, le=200)
     allowed_pattern: str = Field(max_length=200)
 
     @field_validator("allowed_pattern")
@@ -73,7 +83,7 @@ class ProductDetails(_Frozen):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
-    price_cents: int = Field(gt=0, le=100_000_000)
+    price_cents: int = Field(strict=True, gt=0, le=100_000_000)
     currency: Literal["USD"] = "USD"
     sizes: tuple[Annotated[str, StringConstraints(min_length=1, max_length=20)], ...] = ()
     customization: CustomizationRange
@@ -89,5 +99,30 @@ class ProductDetails(_Frozen):
         return Product.model_validate({**self.model_dump(), "product_id": product_id})
 
 
+# A product as staff would add it: the example POST /staff/products documents
+# (PUT /staff/products/{product_id} documents the same without its id, at a new price).
+PRODUCT_EXAMPLE: JsonDict = {
+    "product_id": "birthstone-pendant",
+    "name": "Birthstone Pendant",
+    "description": "A small faceted birthstone in a four-claw setting on a fine chain.",
+    "price_cents": 8800,
+    "currency": "USD",
+    "sizes": [],
+    "customization": {
+        "style": {"options": ["round", "teardrop"]},
+        "color": {"options": ["yellow gold", "silver"]},
+        "expression": {"kind": "text", "max_length": 10, "allowed_pattern": "^[A-Za-z .&'-]*$"},
+        "fixed": {
+            "structure": "6 mm stone in a four-claw setting on a 45 cm chain",
+            "material": "sterling silver, optional 14k gold vermeil",
+            "size": "6 mm stone, 45 cm chain",
+        },
+    },
+    "active": True,
+}
+
+
 class Product(ProductDetails):
+    model_config = ConfigDict(json_schema_extra={"examples": [PRODUCT_EXAMPLE]})
+
     product_id: ProductId

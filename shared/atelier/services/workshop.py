@@ -135,10 +135,12 @@ class Workshop:
         order.ship(actor, carrier, tracking_number, self.clock.now())
         return self._save(found)
 
-    def deliver(self, actor: str, order_id: str, delivered_at: datetime) -> OrderDetails:
+    def deliver(self, actor: str, order_id: str, delivered_at: datetime | None) -> OrderDetails:
+        """`delivered_at` left out is now: staff record a delivery as they learn of it."""
         found = self.details(order_id)
         order = found.order
-        order.deliver(actor, delivered_at, self.clock.now(), self.calendar)
+        now = self.clock.now()
+        order.deliver(actor, delivered_at or now, now, self.calendar)
         return self._save(found)
 
     def post_message(self, author: Author, author_id: str, order_id: str, text: str) -> Message:

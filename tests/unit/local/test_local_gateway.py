@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from infra.local.gateway import (
 )
 from infra.local.messages import HttpRequest
 from infra.local.template import Cors, FunctionSpec, HttpApiSpec, Route
-from infra.local.tokens import issue_token
+from infra.local.tokens import issue_token, sign
 
 pytestmark = pytest.mark.unit
 
@@ -343,3 +344,73 @@ def test_every_response_carries_an_apigw_request_id() -> None:
     response = gateway(RecordingInvoker()).handle(request("GET", "/nowhere"))
 
     assert response.header("apigw-requestid")
+
+
+# ---------------------------------------------------------------------------- issue 12, item 16
+
+
+def _refusal_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "local_stack" and r.levelno >= logging.INFO and "401" in r.getMessage()
+    ]
+
+
+def _signed(claims: dict[str, Any], secret: str = SECRET) -> str:
+    return sign(claims, secret)
+
+
+EXP = int(NOW.timestamp()) + 3600
+REFUSALS = {
+    "no token": ({}, "no token"),
+    "expired": (
+        {"Authorization": f"Bearer {_signed({'sub': 'ada-1', 'exp': int(NOW.timestamp()) - 60})}"},
+        "expired",
+    ),
+    "bad signature": (
+        {"Authorization": f"Bearer {_signed({'sub': 'ada-1', 'exp': EXP}, 'other-secret')}"},
+        "bad signature",
+    ),
+    "malformed": ({"Authorization": "Bearer not-a-jwt"}, "malformed"),
+    "unsigned": ({"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30."}, "HS256"),
+    "no exp": ({"Authorization": f"Bearer {_signed({'sub': 'ada-1'})}"}, "exp"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=list(REFUSALS))
+def test_P6_a_refused_token_is_a_bare_401_and_the_console_says_why(
+    caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    """P6: the client learns only "Unauthorized"; the developer's console says why, without
+    the token or any personal claim."""
+    headers, reason = REFUSALS[case]
+    caplog.set_level(logging.INFO, logger="local_stack")
+    invoker = RecordingInvoker()
+    response = gateway(invoker).handle(request("GET", "/orders", headers))
+    assert response.status == 401
+    assert json.loads(response.body) == {"message": "Unauthorized"}
+    assert invoker.events == []
+    lines = _refusal_lines(caplog)
+    assert len(lines) == 1, caplog.records
+    assert "GET /orders" in lines[0]
+    assert reason in lines[0]
+    token = headers.get("Authorization", "Bearer -").split()[-1]
+    for secret_part in token.split("."):
+        assert len(secret_part) < 8 or secret_part not in lines[0]
+    assert "ada-1" not in lines[0]
+
+
+def test_P6_a_token_without_sub_is_accepted_as_api_gateway_does_and_the_console_warns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """API Gateway's JWT authorizer does not require `sub`; the function refuses it. The
+    console says so, so a developer knows where the 401 comes from."""
+    caplog.set_level(logging.INFO, logger="local_stack")
+    token = _signed({"email": "ada@example.com", "exp": EXP})
+    invoker = RecordingInvoker()
+    gateway(invoker).handle(request("GET", "/orders", {"Authorization": f"Bearer {token}"}))
+    assert len(invoker.events) == 1
+    lines = [r.getMessage() for r in caplog.records if "sub" in r.getMessage()]
+    assert lines and "no sub" in lines[0]
+    assert "ada@example.com" not in " ".join(lines)

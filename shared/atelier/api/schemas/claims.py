@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from atelier.api.schemas.text import Description, Input, Note, ShortText, clean
 from atelier.clock import isoformat_z
@@ -13,6 +13,17 @@ from atelier.domain.claims import Claim
 
 
 class ClaimIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "DAMAGED",
+                    "description": "The band arrived bent; the face is scratched.",
+                }
+            ]
+        }
+    )
+
     reason: Annotated[str, Field(min_length=1, max_length=40)] = Field(
         description="DAMAGED, DEFECTIVE or NOT_AS_SPECIFIED; any other reason is refused (P9)."
     )
@@ -20,9 +31,17 @@ class ClaimIn(Input):
 
 
 class EvidenceIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"filename": "bent-band.jpg", "content_type": "image/jpeg", "size_bytes": 245760}
+            ]
+        }
+    )
+
     filename: Annotated[str, Field(min_length=1, max_length=200), clean(200, required=True)]
     content_type: Annotated[str, Field(min_length=1, max_length=100)]
-    size_bytes: Annotated[int, Field(ge=0, le=10_000_000_000)]
+    size_bytes: Annotated[int, Field(strict=True, ge=0, le=10_000_000_000)]
 
 
 class EvidenceTicketView(BaseModel):
@@ -105,13 +124,26 @@ class ClaimPage(BaseModel):
 
 
 class ClaimDecisionIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "APPROVE",
+                    "resolution": "REMAKE",
+                    "return_carrier": "USPS",
+                    "shipping_cost_cents": 1600,
+                }
+            ]
+        }
+    )
+
     decision: Literal["APPROVE", "REJECT"]
     resolution: Literal["REMAKE", "REPLACE"] | None = None
     note: Note | None = Field(
         default=None, description="Shown to the customer; required to REJECT."
     )
     return_carrier: ShortText = "USPS"
-    shipping_cost_cents: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+    shipping_cost_cents: Annotated[int, Field(strict=True, ge=0, le=1_000_000)] = Field(
         default=0, description="The shop's cost for both legs (the return and the new shipment)."
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from atelier.api.schemas.text import Input, MessageText
 from atelier.clock import isoformat_z
@@ -167,6 +167,10 @@ class OrderView(BaseModel):
 
 
 class MessageIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"text": "Could the band be 1.5 mm thin instead of 2 mm?"}]}
+    )
+
     text: MessageText
 
 

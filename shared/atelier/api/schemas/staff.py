@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from atelier.api.schemas.claims import ClaimView
 from atelier.api.schemas.orders import MessageView, OrderView
 from atelier.api.schemas.text import Input, Note, ShortText
 from atelier.clock import isoformat_z
+from atelier.domain.text import Shaped
 from atelier.ports import OrderDetails
 
 if TYPE_CHECKING:
@@ -20,8 +21,20 @@ if TYPE_CHECKING:
 
 
 class ReviewIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "SURCHARGE",
+                    "surcharge_cents": 2500,
+                    "note": "A thinner band needs a new mold.",
+                }
+            ]
+        }
+    )
+
     decision: Literal["ACCEPT", "SURCHARGE", "DECLINE"]
-    surcharge_cents: Annotated[int, Field(gt=0, le=10_000_000)] | None = None
+    surcharge_cents: Annotated[int, Field(strict=True, gt=0, le=10_000_000)] | None = None
     note: Note | None = Field(
         default=None, description="Shown to the customer; required for SURCHARGE and DECLINE."
     )
@@ -38,24 +51,68 @@ class ReviewIn(Input):
 
 
 class StaffCancelIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"reason": "The stone you chose is no longer available; we are very sorry."}
+            ]
+        }
+    )
+
     reason: Note
-    refund_cents: Annotated[int, Field(ge=0, le=100_000_000)] | None = Field(
+    refund_cents: Annotated[int, Field(strict=True, ge=0, le=100_000_000)] | None = Field(
         default=None, description="Leave out for a full refund."
     )
 
 
+# A fixed example must stay a working day in the future for as long as the docs are used: it is
+# checked against the running stack (tests/e2e/test_openapi_examples.py) and needs moving on
+# before it passes (docs/decisions.md).
+DELAY_EXAMPLE_DATE = "2030-01-15"
+
+
 class DelayIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "The stone setter is out this week.",
+                    "expected_ship_date": DELAY_EXAMPLE_DATE,
+                }
+            ]
+        }
+    )
+
     reason: Note
     expected_ship_date: date = Field(description="A working day after today, shop time.")
 
 
 class ShipIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}]
+        }
+    )
+
     carrier: ShortText
-    tracking_number: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e ]+$")]
+    tracking_number: Annotated[
+        str,
+        Field(min_length=1, max_length=100),
+        Shaped(
+            r"^[\x21-\x7e ]+$",
+            "the carrier's tracking number in plain letters, digits, spaces and punctuation "
+            "(ASCII), e.g. 1Z999AA10123456784",
+        ),
+    ]
 
 
 class DeliverIn(Input):
-    delivered_at: AwareDatetime
+    model_config = ConfigDict(json_schema_extra={"examples": [{}]})
+
+    delivered_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the carrier delivered it (e.g. 2026-12-07T15:30:00Z); now if left out.",
+    )
 
 
 class HistoryView(BaseModel):
