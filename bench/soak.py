@@ -169,8 +169,8 @@ def _fail_a_transaction(stack: RunningStack, order_id: str) -> None:
                 {
                     "ConditionCheck": {
                         "TableName": table.group(1),
-                        "Key": key,
-                        "ConditionExpression": "attribute_not_exists(pk)",
+                        "Key": {"pk": {"S": "ORDER#none"}, "sk": {"S": "ORDER"}},
+                        "ConditionExpression": "attribute_exists(pk)",
                     }
                 },
             ]

@@ -197,8 +197,8 @@ def test_events_keep_flowing_after_a_transaction_fails_in_the_emulator(
                 {
                     "ConditionCheck": {
                         "TableName": table.group(1),
-                        "Key": key,
-                        "ConditionExpression": "attribute_not_exists(pk)",
+                        "Key": {"pk": {"S": "ORDER#none"}, "sk": {"S": "ORDER"}},
+                        "ConditionExpression": "attribute_exists(pk)",
                     }
                 },
             ]
