@@ -14,6 +14,8 @@ One mechanism for the local stack, the integration tests and the bench (`install
   completes, the same token with the same request answers success without a second write;
   with another request, `IdempotentParameterMismatchException`. (moto ignores the token, so an
   SDK retry of a committed transaction failed its own conditions: a false 409.)
+- **A query on the table's own key reads its partition**, not every item of the table (moto
+  walks them all for each query: the cost of reading an order grew with the number of orders).
 - **Streams keep 24 hours**, as DynamoDB Streams does, on the clock given to
   `set_stream_clock` (the local stack's, which `POST /_local/clock` moves); older records are
   trimmed, their sequence numbers never reused, so memory stays bounded however long the
@@ -425,6 +427,41 @@ def store_item(table: Any, attributes: dict[str, Any]) -> None:
         table.items[hash_key] = item
 
 
+# ---------------------------------------------------------------------------- queries
+
+# moto answers a query on a table's own key by walking every item of the table for those of
+# the partition: a cost that grows with the table. While such a query runs, `all_items` on
+# that table yields the partition alone, which is exactly what the walk keeps.
+_partition = threading.local()
+
+
+def _query(original: Callable[..., Any]) -> Callable[..., Any]:
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name is not None or hash_key is None:
+            return original(self, hash_key, *args, **kwargs)
+        _partition.scope = (self, hash_key)
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            _partition.scope = None
+
+    return query
+
+
+def _all_items(original: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any]]:
+    def all_items(self: Any) -> list[Any]:
+        scope = getattr(_partition, "scope", None)
+        if scope is None or scope[0] is not self:
+            return original(self)
+        partition = self.items.get(scope[1])  # .get: no empty partition left behind
+        if partition is None:
+            return []
+        return list(partition.values()) if self.range_key_attr else [partition]
+
+    return all_items
+
+
 # ---------------------------------------------------------------------------- install
 
 
@@ -443,7 +480,7 @@ def install() -> None:
         return
     check_moto_version()
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodb.models.table import StreamShard, Table
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 
@@ -454,6 +491,8 @@ def install() -> None:
             "transact_write_items",
             _idempotent_transact_write_items(DynamoHandler.transact_write_items),
         ),
+        (Table, "query", _query(Table.query)),
+        (Table, "all_items", _all_items(Table.all_items)),
         (StreamShard, "add", _stream_add),
         (StreamShard, "get", _stream_get),
         (ShardIterator, "__init__", _iterator_init(ShardIterator.__init__)),

@@ -245,10 +245,20 @@ def _observe(client: Any, streams: Any, arn: str) -> dict[str, Any]:
         )["Items"]
         for status in ("ST#NEW", "ST#PAID", "ST#SHIPPED")
     }
+    partitions = {
+        pk: client.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": s(pk)},
+            ScanIndexForward=False,
+        )["Items"]
+        for pk in ("o1", "o2", "o4", "o11", "nothing-here")
+    }
     count = client.describe_table(TableName=TABLE)["Table"].get("ItemCount")
     return {
         "items": sorted(items, key=lambda item: item["pk"]["S"]),
         "gsi": gsi,
+        "partitions": partitions,
         "item_count": count,
         "stream": _stream_records(streams, arn),
     }
