@@ -47,6 +47,7 @@ class StreamReader:
         self._arn = stream_arn
         self._region = region
         self.last_sequence: dict[str, str] = {}  # shard id -> last sequence number handed over
+        self._shards: list[str] | None = None
         self.gaps = 0  # records trimmed (24-hour retention) before they were read
 
     def skip_existing(self) -> None:
@@ -56,10 +57,13 @@ class StreamReader:
     def read(self) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         try:
-            description = self._client.describe_stream(StreamArn=self._arn)["StreamDescription"]
-            for shard in description.get("Shards", []):
-                records += self._read_shard(shard["ShardId"])
+            if self._shards is None:  # described once, and again after any failure
+                description = self._client.describe_stream(StreamArn=self._arn)
+                self._shards = [s["ShardId"] for s in description["StreamDescription"]["Shards"]]
+            for shard_id in self._shards:
+                records += self._read_shard(shard_id)
         except Exception as exc:
+            self._shards = None
             log.error(
                 "STREAM NOT READ: %s (%s: %s); its records wait, and are read again on the next "
                 "delivery",
