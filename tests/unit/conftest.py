@@ -7,9 +7,11 @@ import pytest
 from pytest_socket import disable_socket, enable_socket
 
 
-# Nothing is traced in a unit test: the X-Ray SDK opens a UDP socket when the Tracer is first
-# made, which happens at whichever test first imports atelier.observability.
+# The X-Ray SDK opens a UDP socket when it is first imported, which the Tracer in
+# atelier.observability does: import it here, before any test disables sockets, so no test's
+# outcome depends on whether an earlier one imported it.
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+import atelier.observability  # noqa: E402, F401
 
 
 @pytest.fixture(autouse=True)
