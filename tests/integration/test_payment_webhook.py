@@ -169,3 +169,53 @@ def test_a_signed_body_that_is_not_an_event_is_a_400(api, order, clock):
     raw = b'{"hello": "world"}'
     reply = deliver(api, raw, signed(raw, clock))
     assert reply.status == 400 and reply.json["error"]["code"] == "MALFORMED_EVENT"
+
+
+# ---------------------------------------------------------------------------- hostile input
+
+LONG = "x" * 5000
+
+
+def _with(event: dict, **changes) -> dict:
+    """The event with envelope fields replaced; `object__<field>` replaces a data.object field."""
+    event = json.loads(json.dumps(event))
+    for name, value in changes.items():
+        if name.startswith("object__"):
+            event["data"]["object"][name.removeprefix("object__")] = value
+        else:
+            event[name] = value
+    return event
+
+
+HOSTILE_EVENTS = {
+    "created 1e20": lambda e: _with(e, created=1e20),
+    "created -1e12": lambda e: _with(e, created=-1e12),
+    "created 10**20 as an integer": lambda e: _with(e, created=10**20),
+    "created -10**12 as an integer": lambda e: _with(e, created=-(10**12)),
+    "created a float with a fraction": lambda e: _with(e, created=1764514800.5),
+    "created a whole float": lambda e: _with(e, created=1764514800.0),
+    "created true": lambda e: _with(e, created=True),
+    "event id of 5,000 characters": lambda e: _with(e, id="evt_" + LONG),
+    "order id of 5,000 characters": lambda e: _with(e, object__client_reference_id=LONG),
+    "payment intent of 5,000 characters": lambda e: _with(e, object__payment_intent="pi_" + LONG),
+    "session id of 5,000 characters": lambda e: _with(e, object__id="cs_" + LONG),
+    "amount of 10**40 cents": lambda e: _with(e, object__amount_total=10**40),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_EVENTS, ids=list(HOSTILE_EVENTS))
+def test_P3_a_signed_event_with_out_of_range_fields_is_a_400_and_changes_nothing(
+    api, order, clock, container, case
+):
+    """Issue 12 item 4: values that crashed the webhook (OverflowError, a DynamoDB key over
+    its limit) answer 400 with the error shape and a message naming the field."""
+    event = HOSTILE_EVENTS[case](stripe_session_event(order, created=now_unix(clock)))
+    raw = json.dumps(event).encode()
+    reply = deliver(api, raw, signed(raw, clock))
+    assert reply.status == 400, reply.raw
+    error = reply.json["error"]
+    assert error["code"] == "MALFORMED_EVENT"
+    assert set(error) == {"code", "message", "details"}
+    assert error["details"]["field"] in error["message"]
+    assert status_of(api, order) == "PENDING_PAYMENT"
+    assert history(container, order["order_id"]) == ["OrderPlaced"]

@@ -51,6 +51,9 @@ class PaymentEvent:
     amount_cents: int | None = None
     currency: str | None = None
     refunded_total_cents: int | None = None
+    refund_id: str | None = None  # REFUND_FAILED: the refund that did not go through
+    refund_created: datetime | None = None  # ... and when it was made
+    failure_reason: str | None = None  # ... and why, as the provider says (for staff)
 
 
 class Outcome(StrEnum):
