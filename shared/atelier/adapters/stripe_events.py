@@ -29,7 +29,7 @@ MAX_CREATED = 4102444800  # 2100-01-01T00:00:00Z
 MAX_CENTS = 10**12
 
 _FIELD_RULES = {
-    "id": f"must be a Stripe id: 1 to {MAX_ID_LENGTH} letters, digits, '_' or '-'",
+    "id": f"must be a Stripe id: 1 to {MAX_ID_LENGTH} printable ASCII characters, no spaces",
     "type": f"must be an event type of at most {MAX_ID_LENGTH} characters",
     "created": "must be a whole number of seconds since 1970 (an integer, before the year 2100)",
     "data": "must be an object holding the event's `object`",
@@ -39,7 +39,7 @@ _FIELD_RULES = {
 class _Envelope(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[A-Za-z0-9_-]+$")]
+    id: Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[!-~]+$")]
     type: Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
     created: Annotated[StrictInt, Field(ge=0, lt=MAX_CREATED)]
     data: dict[str, Any]
