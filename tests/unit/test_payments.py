@@ -514,12 +514,25 @@ def test_P3_an_order_whose_session_was_paid_the_wrong_amount_still_expires(world
     status = world.gateway.pay(session, at=world.clock.now(), amount_cents=100)
     wrong = world.event(order, amount=100, intent=status.payment_intent)
     assert world.apply(wrong) is Outcome.REFUNDED
-    assert world.reload(order).checkout is None  # that session cannot be paid again
+    # That session cannot be paid again: a fresh one takes its place (issue 12 item 13).
+    fresh = world.reload(order).checkout
+    assert fresh is not None and fresh.session_id != session
+    assert world.orders.checkout_pointers[fresh.session_id] == order.order_id
     world.clock.set(order.payment_due_at + timedelta(minutes=1))
     assert world.sweep()["expired"] == 1
     after = world.reload(order)
     assert after.status is S.EXPIRED
     assert after.due_entries() == {}
+    assert world.gateway.sessions[fresh.session_id].state == "expired"
+
+
+def test_no_fresh_checkout_after_a_wrong_amount_in_the_last_30_minutes(world):
+    order = world.place()
+    session = order.checkout.session_id
+    world.clock.set(order.payment_due_at - timedelta(minutes=29))
+    status = world.gateway.pay(session, at=world.clock.now(), amount_cents=100)
+    world.apply(world.event(order, amount=100, intent=status.payment_intent))
+    assert world.reload(order).checkout is None
 
 
 def test_a_refund_the_provider_refuses_for_good_is_flagged_not_retried_forever(world, monkeypatch):

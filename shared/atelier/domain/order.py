@@ -584,9 +584,23 @@ class Order:
             data={
                 "refund_cents": refunded,
                 "refund_id": refund_id,
-                **({} if refund_id else {"failed_cents": incoming.amount_cents}),
+                **(
+                    {}
+                    if refund_id
+                    else {
+                        "failed_cents": incoming.amount_cents,
+                        "payment_intent": incoming.payment_intent,
+                    }
+                ),
             },
         )
+
+    def offer_checkout(self, checkout: Checkout) -> None:
+        """A fresh checkout for what is still due, after a refused payment used up the last
+        one (a paid session cannot be paid again); the caller checked the window."""
+        if self.amount_due() is None:
+            raise ConflictError("This order has nothing to pay.", code="NOTHING_TO_PAY")
+        self.checkout = checkout
 
     def _flag(self, flag: str) -> None:
         if flag not in self.flags:

@@ -14,6 +14,7 @@ from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.order import (
+    MIN_CHECKOUT_WINDOW,
     IncomingPayment,
     Order,
     OrderStatus,
@@ -231,7 +232,10 @@ def _decide(
             event.created,
             event.session_id,
         )
-        return take_payment(order, incoming, gateway, now, calendar)
+        outcome = take_payment(order, incoming, gateway, now, calendar)
+        if outcome in (Outcome.REFUNDED, Outcome.REFUND_FAILED):
+            _offer_fresh_checkout(order, gateway, now, after=incoming.payment_intent)
+        return outcome
     if event.kind is PaymentEventKind.FAILED:
         return Outcome.RECORDED if order.record_payment_failure(now) else Outcome.IGNORED
     if event.kind is PaymentEventKind.SESSION_EXPIRED:
@@ -303,6 +307,30 @@ def take_payment(
     if verdict is PaymentVerdict.WRONG_AMOUNT:
         logger.warning("payment of the wrong amount refunded", order_id=order.order_id)
     return Outcome.REFUNDED if refund_id else Outcome.REFUND_FAILED
+
+
+def _offer_fresh_checkout(
+    order: Order, gateway: PaymentGateway, now: datetime, *, after: str
+) -> None:
+    """After a refused payment (of the wrong amount) that used up the order's checkout, a new
+    one for what is still due, so the refund email can say where to pay (issue 12 item 13).
+    Only from the webhook: the sweep and a cancel close the order's checkout on purpose."""
+    due = order.amount_due()
+    if order.checkout is not None or due is None:
+        return
+    cents, deadline = due
+    if deadline - now < MIN_CHECKOUT_WINDOW:
+        return
+    checkout = gateway.create_checkout(
+        order_id=order.order_id,
+        amount_cents=cents,
+        currency=order.price.currency,
+        expires_at=deadline,
+        description=f"{order.product.name} (customized)",
+        attempt=f"after-{after}",  # a retried webhook gets the same session
+    )
+    order.offer_checkout(checkout)
+    logger.info("fresh checkout after a refused payment", order_id=order.order_id)
 
 
 def refund_unless_refused(
