@@ -121,7 +121,8 @@ STRIPE_EVENT: dict[str, Any] = {
     "description": (
         "A Stripe event, as Stripe posts it (`checkout.session.completed`, "
         "`checkout.session.async_payment_succeeded`/`_failed`, `checkout.session.expired`, "
-        "`charge.refunded`; other types are acknowledged and ignored). The raw bytes are "
+        "`charge.refunded`, `charge.dispute.created`, `refund.failed`, "
+        "`charge.refund.updated`; other types are acknowledged and ignored). The raw bytes are "
         "what the `Stripe-Signature` header signs: any change to them is a 400."
     ),
     "type": "object",

@@ -42,7 +42,7 @@ def retry_later(error: ConflictError | ServiceUnavailableError) -> Response[Any]
 def bad_request(error: InvalidRequestError) -> Response[Any]:
     if error.code == "INVALID_SIGNATURE":
         metrics.add_metric(name="WebhookSignatureRejected", unit=MetricUnit.Count, value=1)
-    return error_response(HTTPStatus.BAD_REQUEST, error.code, error.message)
+    return error_response(HTTPStatus.BAD_REQUEST, error.code, error.message, error.details)
 
 
 @app.post(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
 from atelier.domain.claims import ClaimStatus
@@ -19,6 +19,20 @@ if TYPE_CHECKING:
     from atelier.notifications.render import Email
 
 T = TypeVar("T")
+
+# Events about a payment not recorded yet: how many are kept per payment, and for how long
+# (the provider resends a payment's own event for up to 3 days).
+MAX_PARKED_EVENTS = 10
+PARKED_RETENTION = timedelta(days=30)
+TOO_MANY_PARKED_EVENTS = "TOO_MANY_PARKED_EVENTS"
+
+
+def too_many_parked_events(payment_intent: str) -> ConflictError:
+    return ConflictError(
+        f"{MAX_PARKED_EVENTS} events are already kept for payment {payment_intent}, which no "
+        "order records; no more are kept for it.",
+        code=TOO_MANY_PARKED_EVENTS,
+    )
 
 
 @dataclass(frozen=True)
@@ -61,11 +75,32 @@ class OrderRepository(Protocol):
     def add(self, order: Order) -> None:
         """Store a new order with its first history entry and pointers, all or nothing."""
 
-    def save(self, order: Order, *, event_id: str | None = None) -> None:
+    def save(
+        self,
+        order: Order,
+        *,
+        event_id: str | None = None,
+        parked: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         """Commit the order's changes since it was read, conditioned on the status and version
         read; raises ConflictError when someone else got there first. With `event_id` (a
         provider's webhook event), the event is recorded as applied in the same transaction,
-        and DuplicateEventError is raised if it already was."""
+        and DuplicateEventError is raised if it already was.
+
+        A payment the order records since it was read is conditioned on the events parked for
+        it being exactly `parked[payment_intent]` (the ids `parked_events` gave, applied to the
+        order; none when absent): they are recorded as applied and their parking removed in
+        the same transaction. An event parked meanwhile is a ConflictError (read again)."""
+
+    def park_event(self, payment_intent: str, event_id: str, record: Mapping[str, Any]) -> bool:
+        """Keep a provider event about a payment no order records yet, under its payment
+        intent, until the payment is recorded (kept PARKED_RETENTION; at most
+        MAX_PARKED_EVENTS per payment). False: this event id is kept already. ConflictError:
+        the payment was recorded meanwhile (a retry applies the event to it), or
+        `TOO_MANY_PARKED_EVENTS`."""
+
+    def parked_events(self, payment_intent: str) -> list[Mapping[str, Any]]:
+        """The records kept for a payment by `park_event`, in the order they were kept."""
 
     def find_by_payment_intent(self, payment_intent: str) -> Order | None: ...
 

@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from atelier import bootstrap
 from atelier.clock import FixedClock
+from atelier.observability import metrics
 from infra.local import emulation
 from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
 from infra.local.gateway import Gateway
@@ -69,6 +70,10 @@ def stack(monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -> Iterator[StackM
             monkeypatch.setenv(name, value)
         bootstrap.reset()
         bootstrap.set_clock(clock)
+        # With POWERTOOLS_METRICS_DISABLED, powertools never clears its metric set, and at 100
+        # distinct names it flushes on its own and fails (no namespace read at import here):
+        # in Lambda each invocation flushes. Start every test with an empty set.
+        metrics.clear_metrics()
         yield model
         bootstrap.reset()
         bootstrap.set_clock(bootstrap.SystemClock())

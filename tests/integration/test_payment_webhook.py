@@ -169,3 +169,190 @@ def test_a_signed_body_that_is_not_an_event_is_a_400(api, order, clock):
     raw = b'{"hello": "world"}'
     reply = deliver(api, raw, signed(raw, clock))
     assert reply.status == 400 and reply.json["error"]["code"] == "MALFORMED_EVENT"
+
+
+# ---------------------------------------------------------------------------- hostile input
+
+LONG = "x" * 5000
+
+
+def _with(event: dict, **changes) -> dict:
+    """The event with envelope fields replaced; `object__<field>` replaces a data.object field."""
+    event = json.loads(json.dumps(event))
+    for name, value in changes.items():
+        if name.startswith("object__"):
+            event["data"]["object"][name.removeprefix("object__")] = value
+        else:
+            event[name] = value
+    return event
+
+
+HOSTILE_EVENTS = {
+    "created 1e20": lambda e: _with(e, created=1e20),
+    "created -1e12": lambda e: _with(e, created=-1e12),
+    "created 10**20 as an integer": lambda e: _with(e, created=10**20),
+    "created -10**12 as an integer": lambda e: _with(e, created=-(10**12)),
+    "created a float with a fraction": lambda e: _with(e, created=1764514800.5),
+    "created a whole float": lambda e: _with(e, created=1764514800.0),
+    "created true": lambda e: _with(e, created=True),
+    "event id of 5,000 characters": lambda e: _with(e, id="evt_" + LONG),
+    "order id of 5,000 characters": lambda e: _with(e, object__client_reference_id=LONG),
+    "payment intent of 5,000 characters": lambda e: _with(e, object__payment_intent="pi_" + LONG),
+    "session id of 5,000 characters": lambda e: _with(e, object__id="cs_" + LONG),
+    "amount of 10**40 cents": lambda e: _with(e, object__amount_total=10**40),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_EVENTS, ids=list(HOSTILE_EVENTS))
+def test_P3_a_signed_event_with_out_of_range_fields_is_a_400_and_changes_nothing(
+    api, order, clock, container, case
+):
+    """Issue 12 item 4: values that crashed the webhook (OverflowError, a DynamoDB key over
+    its limit) answer 400 with the error shape and a message naming the field."""
+    event = HOSTILE_EVENTS[case](stripe_session_event(order, created=now_unix(clock)))
+    raw = json.dumps(event).encode()
+    reply = deliver(api, raw, signed(raw, clock))
+    assert reply.status == 400, reply.raw
+    error = reply.json["error"]
+    assert error["code"] == "MALFORMED_EVENT"
+    assert set(error) == {"code", "message", "details"}
+    assert error["details"]["field"] in error["message"]
+    assert status_of(api, order) == "PENDING_PAYMENT"
+    assert history(container, order["order_id"]) == ["OrderPlaced"]
+
+
+# ---------------------------------------------------------------------------- events out of order
+
+
+def charge_refunded(order, now, refunded, event_id="evt_refund_1"):
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "charge.refunded",
+        "created": now,
+        "data": {
+            "object": {
+                "id": "ch_1",
+                "object": "charge",
+                "payment_intent": f"pi_{order['order_id']}",
+                "amount": 13900,
+                "amount_refunded": refunded,
+                "currency": "usd",
+                "metadata": {"order_id": order["order_id"]},
+                "refunded": refunded == 13900,
+            }
+        },
+    }
+
+
+def refund_failed_event(order, now, refund_id, event_type="refund.failed", event_id="evt_rf_1"):
+    """A Refund object as Stripe sends it in `refund.failed` and `charge.refund.updated`."""
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "created": now,
+        "data": {
+            "object": {
+                "id": refund_id,
+                "object": "refund",
+                "amount": 13900,
+                "charge": "ch_1",
+                "created": now - 60,
+                "currency": "usd",
+                "failure_balance_transaction": "txn_2",
+                "failure_reason": "expired_or_canceled_card",
+                "metadata": {},
+                "payment_intent": f"pi_{order['order_id']}",
+                "reason": "requested_by_customer",
+                "status": "failed",
+            },
+            "previous_attributes": {"status": "succeeded", "failure_reason": None},
+        },
+    }
+
+
+def send_event(api, clock, event):
+    raw = json.dumps(event).encode()
+    return deliver(api, raw, signed(raw, clock))
+
+
+def test_P3_a_refund_before_its_payment_is_parked_in_the_table_and_applied_with_it(
+    api, order, clock, container
+):
+    """Issue 12 item 1, against the single table: the early `charge.refunded` is a 200
+    `parked`, kept in `PARKED#<payment intent>`; the payment's event applies it and removes it."""
+    now = now_unix(clock)
+    refund = charge_refunded(order, now, 13900)
+    first = send_event(api, clock, refund)
+    assert first.status == 200 and first.json["outcome"] == "parked"
+    assert send_event(api, clock, refund).json["outcome"] == "duplicate"
+    key = {"pk": {"S": f"PARKED#pi_{order['order_id']}"}, "sk": {"S": "PARKED"}}
+    table = container.settings.table_name
+    item = container.dynamodb.get_item(TableName=table, Key=key)["Item"]
+    assert item["parked_count"] == {"N": "1"} and "expires_at" in item
+    assert status_of(api, order) == "PENDING_PAYMENT"
+
+    paid = send_event(api, clock, stripe_session_event(order, created=now))
+    assert paid.json["outcome"] == "confirmed"
+    read = api.call("GET", f"/orders/{order['order_id']}").json
+    assert read["status"] == "CANCELLED"
+    assert read["amounts"]["refunded_cents"] == 13900
+    assert history(container, order["order_id"]) == [
+        "OrderPlaced",
+        "PaymentConfirmed",
+        "OrderCancelled",
+    ]
+    assert "Item" not in container.dynamodb.get_item(TableName=table, Key=key)
+    assert send_event(api, clock, refund).json["outcome"] == "duplicate"
+
+
+def test_P3_a_refund_parked_while_the_payment_commits_is_not_stranded(
+    api, order, clock, container, monkeypatch
+):
+    """The payment's save read no parked event; one is parked before the save commits: the
+    save fails (500, the provider retries) and the retry applies both."""
+    from atelier.adapters.dynamodb import DynamoOrderRepository
+
+    now = now_unix(clock)
+    real = DynamoOrderRepository.parked_events
+    sneaked = {"done": False}
+
+    def park_meanwhile(self, payment_intent):
+        seen = real(self, payment_intent)
+        if not sneaked["done"]:
+            sneaked["done"] = True
+            assert send_event(api, clock, charge_refunded(order, now, 2000)).json["outcome"] == (
+                "parked"
+            )
+        return seen
+
+    monkeypatch.setattr(DynamoOrderRepository, "parked_events", park_meanwhile)
+    paid = stripe_session_event(order, created=now)
+    assert send_event(api, clock, paid).status == 500
+    assert status_of(api, order) == "PENDING_PAYMENT"
+    assert send_event(api, clock, paid).json["outcome"] == "confirmed"
+    read = api.staff("GET", f"/staff/orders/{order['order_id']}").json
+    assert read["amounts"]["refunded_cents"] == 2000
+    assert read["flags"] == ["REFUNDED_AT_PROVIDER"]
+
+
+@pytest.mark.parametrize("event_type", ["refund.failed", "charge.refund.updated"])
+def test_P3_stripes_refund_failed_payload_flags_the_order_and_keeps_the_amounts_true(
+    api, order, clock, container, event_type
+):
+    """Issue 12 item 3, with Stripe's Refund object as it is sent (status `failed`)."""
+    clock.advance(hours=25)
+    now = now_unix(clock)
+    late = send_event(api, clock, stripe_session_event(order, created=now))
+    assert late.json["outcome"] == "refunded"
+    (refund_id,) = container.orders.get(order["order_id"]).payments[0].refund_ids
+    reply = send_event(api, clock, refund_failed_event(order, now + 60, refund_id, event_type))
+    assert reply.status == 200 and reply.json["outcome"] == "recorded"
+    read = api.staff("GET", f"/staff/orders/{order['order_id']}").json
+    assert read["amounts"]["refunded_cents"] == 0
+    assert "REFUND_FAILED" in read["flags"]
+    assert history(container, order["order_id"])[-1] == "RefundFailed"
+    other = "charge.refund.updated" if event_type == "refund.failed" else "refund.failed"
+    again = refund_failed_event(order, now + 61, refund_id, other, event_id="evt_rf_2")
+    assert send_event(api, clock, again).json["outcome"] == "duplicate"

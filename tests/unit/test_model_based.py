@@ -284,6 +284,7 @@ class OrderModel(RuleBasedStateMachine):
         self.kept: dict[str, int] = {}  # cents a partial-refund cancel let the shop keep
         self.party_closed: dict[str, datetime] = {}  # when staff or customer ended what was due
         self.in_time: dict[str, InTimePayment] = {}  # by payment intent
+        self.disputed: set[str] = set()  # payment intents a dispute was sent for
         self.tickets: list[Ticket] = []
         self.seen: dict[str, Order] = {}  # each order as the previous step left it
         self.keyed: dict[tuple[str, str], str] = {}  # (customer, Idempotency-Key) -> order
@@ -348,8 +349,11 @@ class OrderModel(RuleBasedStateMachine):
         )
         COVERAGE[f"webhook {event.kind}: {outcome}"] += 1
         after = self.orders.get(target) if target else None
-        if already or outcome in (Outcome.DUPLICATE, Outcome.IGNORED):
-            assert outcome in (Outcome.DUPLICATE, Outcome.IGNORED), (event, outcome)
+        if already or outcome in (Outcome.DUPLICATE, Outcome.IGNORED, Outcome.PARKED):
+            assert outcome in (Outcome.DUPLICATE, Outcome.IGNORED, Outcome.PARKED), (
+                event,
+                outcome,
+            )
             assert after == before, f"{outcome} event changed the order"
             assert self.gateway.refunds == refunds, f"{outcome} event refunded"
             return outcome
@@ -460,11 +464,11 @@ class OrderModel(RuleBasedStateMachine):
             self.keyed[(customer, key)] = order.order_id
 
     @precondition(lambda self: self.order_ids)
-    @rule(data=st.data(), webhook=st.sampled_from(["queued", "delivered"]))
+    @rule(data=st.data(), webhook=st.sampled_from(["queued", "delivered", "dispute_arrives_first"]))
     def customer_pays(self, data: st.DataObject, webhook: str) -> None:
         """The customer pays an open checkout session they were given (the order's, a
         surcharge's, or one the order no longer uses); its webhook is queued, or delivered at
-        once."""
+        once, or queued while a dispute of the payment arrives first (issue 12 item 1)."""
         now = self.clock.now()
         payable = [
             sid
@@ -475,6 +479,19 @@ class OrderModel(RuleBasedStateMachine):
         if payable:
             session_id = data.draw(st.sampled_from(payable), label="session")
             self.pay_session(session_id, deliver=webhook == "delivered")
+            if webhook == "dispute_arrives_first":
+                intent = self.gateway.sessions[session_id].payment_intent
+                assert intent is not None
+                self.disputed.add(intent)
+                self.deliver(
+                    PaymentEvent(
+                        f"stripe:evt_{self.next_id('early_dispute')}",
+                        PaymentEventKind.DISPUTED,
+                        self.clock.now(),
+                        "charge.dispute.created",
+                        payment_intent=intent,
+                    )
+                )
 
     def pay_session(self, session_id: str, *, deliver: bool) -> None:
         now = self.clock.now()
@@ -680,6 +697,7 @@ class OrderModel(RuleBasedStateMachine):
                 "session_expired",
                 "refund_echo",
                 "dispute",
+                "early_dispute",
             ]
         ),
         webhook=st.sampled_from(["queued", "delivered"]),
@@ -787,8 +805,27 @@ class OrderModel(RuleBasedStateMachine):
                             refunded_total_cents=refunded,
                         )
                     )
+        elif variant == "early_dispute":
+            # Stripe does not order events: a dispute of a payment whose own event is still
+            # on its way (issue 12 item 1). It is kept until the payment is recorded.
+            queued = [e for e in self.inbox if e.kind is PaymentEventKind.PAID and e.payment_intent]
+            if not queued:
+                return
+            paid = data.draw(st.sampled_from(queued), label="payment disputed early")
+            assert paid.payment_intent is not None
+            self.disputed.add(paid.payment_intent)
+            self.queue(
+                PaymentEvent(
+                    event_id,
+                    PaymentEventKind.DISPUTED,
+                    now,
+                    "charge.dispute.created",
+                    payment_intent=paid.payment_intent,
+                )
+            )
         elif order.payments:  # dispute
             payment = data.draw(st.sampled_from(order.payments), label="disputed")
+            self.disputed.add(payment.payment_intent)
             self.queue(
                 PaymentEvent(
                     event_id,
@@ -1244,6 +1281,25 @@ class OrderModel(RuleBasedStateMachine):
             self.check_in_time_payments(order, history)
             self.seen[order_id] = order
         check_provider_books(self.orders, self.order_ids, self.gateway)
+        self.check_parked_events()
+
+    def check_parked_events(self) -> None:
+        """Issue 12 item 1: an event is parked only while no order records its payment, and a
+        dispute sent for a payment an order records has flagged that order."""
+        for intent in self.orders.parked:
+            assert intent not in self.orders.payment_pointers, f"stranded events for {intent}"
+        for intent in self.disputed:
+            order_id = self.orders.payment_pointers.get(intent)
+            if order_id is None:
+                continue
+            dispute_pending = any(
+                e.kind is PaymentEventKind.DISPUTED and e.payment_intent == intent
+                for e in self.inbox
+            )
+            if not dispute_pending:
+                flagged = "DISPUTED" in self.stored(order_id).flags
+                COVERAGE[f"dispute of a recorded payment flagged: {flagged}"] += 1
+                assert flagged, f"dispute of {intent} not on order {order_id}"
 
     def check_versions(self, order: Order, history: list[HistoryEntry]) -> None:
         previous = self.seen.get(order.order_id)
@@ -1550,6 +1606,45 @@ def test_P5_a_surcharge_paid_in_time_survives_the_lapse_sweep_when_its_webhook_i
     final = w.stored(order_id)
     assert final.status is S.IN_PRODUCTION, (final.status, final.payments)
     assert all(p.accepted for p in final.payments)
+
+
+@pytest.mark.parametrize("recorded_by", ["webhook", "expiry sweep"])
+def test_P3_a_dispute_that_arrives_before_its_payment_flags_the_order_it_pays(
+    recorded_by: str,
+) -> None:
+    """Issue 12 item 1, with the model's own steps and invariants: the dispute is parked, and
+    whichever path records the payment (its late webhook, or the sweep finding the session
+    paid) applies it in the same write."""
+    w = _world()
+    w.create("signet-ring", "agreed", "cust-a")
+    order_id = w.order_ids[0]
+    order = w.stored(order_id)
+    assert order.checkout is not None
+    session_id = order.checkout.session_id
+    w.pay_session(session_id, deliver=False)
+    intent = w.gateway.sessions[session_id].payment_intent
+    assert intent is not None
+    w.disputed.add(intent)
+    w.deliver(
+        PaymentEvent(
+            "stripe:evt_early",
+            PaymentEventKind.DISPUTED,
+            w.clock.now(),
+            "charge.dispute.created",
+            payment_intent=intent,
+        )
+    )
+    assert intent in w.orders.parked
+    w.every_order_is_consistent()
+    if recorded_by == "webhook":
+        w.deliver(w.inbox.pop())
+    else:
+        w.clock.set(order.payment_due_at + timedelta(minutes=1))
+        w.run_job("expiry")
+    final = w.stored(order_id)
+    assert final.status is S.IN_PRODUCTION and final.flags == ("DISPUTED",)
+    assert w.orders.parked == {}
+    w.every_order_is_consistent()
 
 
 class _FlakyOnce:

@@ -586,3 +586,146 @@ def test_the_notifier_has_one_bus_rule_per_email_event_type() -> None:
     assert notifier.async_retries == 2
     assert notifier.environment["STAFF_ALERT_EMAIL"] == STAFF
     assert notifier.environment["EMAIL_FROM"] == "orders@shop.example.com"
+
+
+# ---------------------------------------------------------------- issue 12: money at the provider
+
+
+def provider_event(shop: Shop, order: Order, kind: PaymentEventKind, **fields: Any) -> Order:
+    """A provider event applied through the payment service; the order as it then is."""
+    apply_payment_event(
+        PaymentEvent(
+            event_id=f"stripe:evt_{next(shop._ids)}",
+            kind=kind,
+            created=fields.pop("created", shop.clock.now()),
+            provider_type=str(kind),
+            payment_intent=fields.pop("payment_intent", f"pi_{order.order_id}"),
+            **fields,
+        ),
+        orders=shop.orders,
+        gateway=shop.gateway,
+        clock=shop.clock,
+        calendar=WorkingCalendar(),
+    )
+    return shop.reload(order)
+
+
+def test_P11_a_full_refund_at_the_provider_tells_the_customer_and_tells_staff_to_stop(
+    shop: Shop, in_production: Order
+) -> None:
+    """Issue 12 item 2: the order is cancelled; the customer hears of the refund, and the
+    workshop that the piece must not be made."""
+    order = provider_event(
+        shop, in_production, PaymentEventKind.REFUNDED, refunded_total_cents=13900
+    )
+    emails = render_email(shop.recorded(order, "OrderCancelled"), order, SETTINGS)
+    customer, staff = only(emails), only(emails, "staff")
+    assert customer.to == CUSTOMER
+    assert "Reason: refunded at the provider" in customer.text
+    assert "We are refunding $139.00" in customer.text
+    assert staff.to == STAFF
+    assert staff.subject == (
+        f"[Atelier] Order {order.order_id} cancelled: refunded in full at the payment provider"
+    )
+    assert "Stop work on the piece" in staff.text and "$139.00" in staff.text
+
+
+@pytest.mark.parametrize("shipped", [False, True])
+def test_P11_a_partial_or_after_shipment_refund_at_the_provider_alerts_staff(
+    shop: Shop, in_production: Order, shipped: bool
+) -> None:
+    if shipped:
+        in_production.ship("staff-1", "UPS", "1Z999", shop.clock.now())
+        shop.orders.save(in_production)
+    order = provider_event(
+        shop, in_production, PaymentEventKind.REFUNDED, refunded_total_cents=2000
+    )
+    emails = render_email(shop.recorded(order, "RefundIssued"), order, SETTINGS)
+    assert "We have refunded $20.00" in only(emails).text
+    staff = only(emails, "staff")
+    assert staff.subject == (
+        f"[Atelier] Order {order.order_id}: $20.00 refunded at the payment provider"
+    )
+    assert "REFUNDED_AT_PROVIDER" in staff.text
+    if shipped:
+        assert "after it shipped" in staff.text
+    else:
+        assert "part of its payment" in staff.text and "still in production" in staff.text
+
+
+def test_P11_a_refund_that_failed_at_the_provider_alerts_staff(shop: Shop) -> None:
+    """Issue 12 item 3: nobody noticed a refund that bounced."""
+    order = shop.place()
+    shop.clock.advance(hours=25)
+    order = shop.pay(order, at=shop.clock.now())
+    (refund_id,) = order.payments[0].refund_ids
+    order = provider_event(
+        shop,
+        order,
+        PaymentEventKind.REFUND_FAILED,
+        refund_id=refund_id,
+        amount_cents=13900,
+        failure_reason="expired_or_canceled_card",
+    )
+    emails = render_email(shop.recorded(order, "RefundFailed"), order, SETTINGS)
+    assert [e.kind for e in emails] == ["staff"]
+    staff = emails[0]
+    assert staff.subject == f"[Atelier] A refund of $139.00 failed on order {order.order_id}"
+    assert refund_id in staff.text and "expired or canceled card" in staff.text
+    assert "REFUND_FAILED" in staff.text
+
+
+def test_P11_a_refund_the_provider_refused_at_once_alerts_staff_too(shop: Shop) -> None:
+    from atelier.domain.errors import ConflictError
+
+    order = shop.place()
+    shop.clock.advance(hours=25)
+
+    def refuse(**kwargs: Any) -> str:
+        raise ConflictError("refused", code="PAYMENT_PROVIDER_REFUSED")
+
+    shop.gateway.refund = refuse  # type: ignore[method-assign]
+    order = shop.pay(order, at=shop.clock.now())
+    staff = only(render_email(shop.recorded(order, "RefundFailed"), order, SETTINGS), "staff")
+    assert "$139.00" in staff.subject
+
+
+def test_P11_a_wrong_amount_refund_says_the_order_can_still_be_paid_with_a_fresh_link(
+    shop: Shop,
+) -> None:
+    """Issue 12 item 13: the order stays payable, and the email says so with a link that
+    works (the paid session cannot be paid again)."""
+    order = shop.place()
+    assert order.checkout is not None
+    paid_session = order.checkout.session_id
+    status = shop.gateway.pay(paid_session, at=shop.clock.now(), amount_cents=100)
+    order = provider_event(
+        shop,
+        order,
+        PaymentEventKind.PAID,
+        payment_intent=status.payment_intent,
+        order_id=order.order_id,
+        session_id=paid_session,
+        amount_cents=100,
+        currency="usd",
+    )
+    assert order.status is S.PENDING_PAYMENT
+    assert order.checkout is not None and order.checkout.session_id != paid_session
+    assert shop.gateway.sessions[order.checkout.session_id].state == "open"
+
+    email = only(render_email(shop.recorded(order, "RefundIssued"), order, SETTINGS))
+    assert "We have refunded $1.00" in email.text
+    assert "not the amount due ($139.00)" in email.text
+    assert (
+        f"Your order is still waiting for its payment of $139.00. You can pay it by {DEADLINE} "
+        f"here: {order.checkout.url}"
+    ) in email.text
+    assert f'href="{order.checkout.url}"' in email.html
+
+
+def test_a_refund_of_a_late_payment_does_not_offer_a_link(shop: Shop) -> None:
+    order = shop.place()
+    shop.clock.advance(hours=25)
+    order = shop.pay(order, at=shop.clock.now())
+    email = only(render_email(shop.recorded(order, "RefundIssued"), order, SETTINGS))
+    assert "still waiting" not in email.text and "https://" not in email.text

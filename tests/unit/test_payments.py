@@ -1,6 +1,7 @@
 """P3 and P4 through the payment service, on in-memory adapters and an injected clock."""
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -268,9 +269,8 @@ def test_events_for_unknown_orders_and_types_are_acknowledged_and_change_nothing
     ghost = type(ghost)(**{**ghost.__dict__, "order_id": "ord_nobody"})
     assert world.apply(ghost) is Outcome.IGNORED
     assert world.apply(world.event(order, PaymentEventKind.IGNORED)) is Outcome.IGNORED
-    refund_unknown = world.event(order, PaymentEventKind.REFUNDED, intent="pi_unknown")
-    assert world.apply(refund_unknown) is Outcome.IGNORED
     assert world.orders.writes == writes
+    # (A refund of a payment no order records yet is kept, not ignored: see the parking tests.)
 
 
 def test_a_session_expired_event_expires_a_due_order_but_not_a_paid_one(world):
@@ -514,12 +514,25 @@ def test_P3_an_order_whose_session_was_paid_the_wrong_amount_still_expires(world
     status = world.gateway.pay(session, at=world.clock.now(), amount_cents=100)
     wrong = world.event(order, amount=100, intent=status.payment_intent)
     assert world.apply(wrong) is Outcome.REFUNDED
-    assert world.reload(order).checkout is None  # that session cannot be paid again
+    # That session cannot be paid again: a fresh one takes its place (issue 12 item 13).
+    fresh = world.reload(order).checkout
+    assert fresh is not None and fresh.session_id != session
+    assert world.orders.checkout_pointers[fresh.session_id] == order.order_id
     world.clock.set(order.payment_due_at + timedelta(minutes=1))
     assert world.sweep()["expired"] == 1
     after = world.reload(order)
     assert after.status is S.EXPIRED
     assert after.due_entries() == {}
+    assert world.gateway.sessions[fresh.session_id].state == "expired"
+
+
+def test_no_fresh_checkout_after_a_wrong_amount_in_the_last_30_minutes(world):
+    order = world.place()
+    session = order.checkout.session_id
+    world.clock.set(order.payment_due_at - timedelta(minutes=29))
+    status = world.gateway.pay(session, at=world.clock.now(), amount_cents=100)
+    world.apply(world.event(order, amount=100, intent=status.payment_intent))
+    assert world.reload(order).checkout is None
 
 
 def test_a_refund_the_provider_refuses_for_good_is_flagged_not_retried_forever(world, monkeypatch):
@@ -549,3 +562,241 @@ def test_the_webhook_and_the_sweep_refuse_the_same_payment_with_one_refund(world
     take_payment(by_webhook, incoming, world.gateway, world.clock.now(), CALENDAR)
     close_checkout(by_sweep, world.gateway, world.clock.now(), CALENDAR)
     assert len(world.gateway.refunds) == 1
+
+
+# ---------------------------------------------------------------------------- issue 12
+
+
+def refund_failed(world, order, refund_id, cents, *, intent=None, made_at=None, event_id=None):
+    return replace(
+        world.event(order, PaymentEventKind.REFUND_FAILED, intent=intent, event_id=event_id),
+        order_id=None,
+        amount_cents=cents,
+        refund_id=refund_id,
+        refund_created=made_at,
+        failure_reason="expired_or_canceled_card",
+    )
+
+
+def history_types(world, order):
+    return [h.event_type for h in world.orders.history[order.order_id]]
+
+
+@pytest.mark.parametrize("status", ["IN_PRODUCTION", "IN_REVIEW"])
+def test_P4_a_full_refund_at_the_provider_of_an_unshipped_order_cancels_it(world, status):
+    """Issue 12 item 2: the piece is not made for money that went back."""
+    order = world.place(remarks="thinner band" if status == "IN_REVIEW" else None)
+    world.apply(world.event(order))
+    assert world.reload(order).status is S(status)
+    full = world.event(order, PaymentEventKind.REFUNDED, refunded=13900)
+    assert world.apply(full) is Outcome.RECORDED
+    after = world.reload(order)
+    assert after.status is S.CANCELLED
+    assert (after.paid_cents, after.refunded_cents) == (13900, 13900)
+    assert after.due_entries() == {}  # no ship warning for a piece that is not made
+    last = world.orders.history[order.order_id][-1]
+    assert (last.event_type, last.actor, last.reason) == (
+        "OrderCancelled",
+        "payment-provider",
+        "refunded at the provider",
+    )
+    assert last.data["refund_cents"] == 13900
+    assert history_types(world, order).count("RefundIssued") == 0  # one email, the cancel's
+
+
+def test_P4_a_partial_refund_at_the_provider_flags_the_order_for_staff(world):
+    order = world.place()
+    world.apply(world.event(order))
+    assert world.apply(world.event(order, PaymentEventKind.REFUNDED, refunded=2000)) is (
+        Outcome.RECORDED
+    )
+    after = world.reload(order)
+    assert after.status is S.IN_PRODUCTION
+    assert after.flags == ("REFUNDED_AT_PROVIDER",)
+    assert after.refunded_cents == 2000
+    last = world.orders.history[order.order_id][-1]
+    assert last.event_type == "RefundIssued" and last.data["staff_alert"] == "partial"
+
+
+@pytest.mark.parametrize("refunded", [13900, 2000])
+@pytest.mark.parametrize("shipped_state", ["SHIPPED", "DELIVERED"])
+def test_P4_a_refund_at_the_provider_after_shipment_flags_the_order(world, refunded, shipped_state):
+    order = world.place()
+    world.apply(world.event(order))
+    shipped = world.reload(order)
+    shipped.ship("staff:1", "UPS", "1Z999", world.clock.now())
+    if shipped_state == "DELIVERED":
+        shipped.deliver("staff:1", world.clock.now(), world.clock.now(), CALENDAR)
+    world.orders.save(shipped)
+    world.apply(world.event(order, PaymentEventKind.REFUNDED, refunded=refunded))
+    after = world.reload(order)
+    assert after.status is S(shipped_state)
+    assert after.flags == ("REFUNDED_AT_PROVIDER",)
+    assert after.refunded_cents == refunded
+    last = world.orders.history[order.order_id][-1]
+    assert last.event_type == "RefundIssued" and last.data["staff_alert"] == "after_shipment"
+
+
+def test_P4_a_provider_refund_of_a_cancelled_or_refused_payment_is_only_recorded(world):
+    order = world.place()
+    world.clock.advance(hours=25)
+    world.sweep()
+    late = world.event(order, at=world.clock.now(), intent="pi_late")
+    with_refund_refused(world, lambda: world.apply(late))
+    assert world.apply(
+        world.event(order, PaymentEventKind.REFUNDED, intent="pi_late", refunded=13900)
+    ) is (Outcome.RECORDED)
+    after = world.reload(order)
+    assert after.status is S.EXPIRED
+    assert "REFUNDED_AT_PROVIDER" not in after.flags
+    assert after.refunded_cents == 13900
+
+
+def with_refund_refused(world, action):
+    from atelier.services.payments import PROVIDER_REFUSED
+
+    real = world.gateway.refund
+
+    def refuse(**kwargs):
+        raise ConflictError("already refunded", code=PROVIDER_REFUSED)
+
+    world.gateway.refund = refuse
+    try:
+        return action()
+    finally:
+        world.gateway.refund = real
+
+
+def test_P3_a_refund_that_fails_later_is_flagged_and_no_longer_counted(world):
+    """Issue 12 item 3: `refund.failed` (or `charge.refund.updated` with status failed)."""
+    order = world.place()
+    world.clock.advance(hours=25)
+    world.sweep()
+    made = world.clock.now()
+    assert world.apply(world.event(order, at=made)) is Outcome.REFUNDED
+    refund_id = next(iter(world.reload(order).payments[0].refund_ids))
+    world.clock.advance(days=1)
+    failed = refund_failed(world, order, refund_id, 13900, made_at=made)
+    assert world.apply(failed) is Outcome.RECORDED
+    after = world.reload(order)
+    assert "REFUND_FAILED" in after.flags
+    assert (after.paid_cents, after.refunded_cents) == (13900, 0)
+    last = world.orders.history[order.order_id][-1]
+    assert last.event_type == "RefundFailed"
+    assert (last.data["failed_cents"], last.data["refund_id"]) == (13900, refund_id)
+    # The same failure reported by the other event type is one failure.
+    again = refund_failed(world, order, refund_id, 13900, made_at=made)
+    assert world.apply(again) is Outcome.DUPLICATE
+    # The provider's own total, reported before the failure, no longer counts it either.
+    echo = world.event(
+        order, PaymentEventKind.REFUNDED, refunded=13900, at=made + timedelta(seconds=10)
+    )
+    assert world.apply(echo) is Outcome.DUPLICATE
+    assert world.reload(order).refunded_cents == 0
+
+
+def test_P3_a_dashboard_refund_that_fails_leaves_a_cancelled_order_flagged_unrefunded(world):
+    order = world.place()
+    world.apply(world.event(order))
+    made = world.clock.now()
+    world.clock.advance(minutes=5)
+    world.apply(world.event(order, PaymentEventKind.REFUNDED, refunded=13900))
+    assert world.reload(order).status is S.CANCELLED
+    world.clock.advance(days=2)
+    assert world.apply(refund_failed(world, order, "re_dash", 13900, made_at=made)) is (
+        Outcome.RECORDED
+    )
+    after = world.reload(order)
+    assert (after.status, after.refunded_cents) == (S.CANCELLED, 0)
+    assert set(after.flags) == {"REFUND_FAILED"}
+
+
+def test_P3_a_refund_before_its_payment_is_parked_and_applied_with_the_payment(world):
+    """Issue 12 item 1: Stripe does not order events. A full refund that arrives before
+    `checkout.session.completed` is kept; the payment's event applies it: the piece is
+    never put into production unrefunded."""
+    order = world.place()
+    refund = world.event(order, PaymentEventKind.REFUNDED, refunded=13900)
+    assert world.apply(refund) is Outcome.PARKED
+    assert world.apply(refund) is Outcome.DUPLICATE  # the same event again: kept once
+    assert world.reload(order).status is S.PENDING_PAYMENT
+    assert world.apply(world.event(order)) is Outcome.CONFIRMED
+    after = world.reload(order)
+    assert after.status is S.CANCELLED
+    assert after.refunded_cents == 13900
+    assert history_types(world, order) == ["OrderPlaced", "PaymentConfirmed", "OrderCancelled"]
+    assert world.orders.parked == {}
+    assert refund.event_id in world.orders.applied_events
+    assert world.apply(refund) is Outcome.DUPLICATE  # a late redelivery changes nothing
+
+
+def test_P3_a_dispute_and_a_failed_refund_before_their_payment_are_applied_with_it(world):
+    order = world.place()
+    dispute = replace(world.event(order, PaymentEventKind.DISPUTED), order_id=None)
+    assert world.apply(dispute) is Outcome.PARKED
+    assert world.apply(world.event(order)) is Outcome.CONFIRMED
+    after = world.reload(order)
+    assert (after.status, after.flags) == (S.IN_PRODUCTION, ("DISPUTED",))
+
+    # A refund made in the dashboard, and its failure, both before the payment's event.
+    other = world.place()
+    made = world.clock.now()
+    report = world.event(
+        other, PaymentEventKind.REFUNDED, refunded=13900, at=made + timedelta(minutes=1)
+    )
+    failed = replace(
+        refund_failed(world, other, "re_dash", 13900, made_at=made + timedelta(seconds=30)),
+        created=made + timedelta(days=1),
+    )
+    assert world.apply(failed) is Outcome.PARKED
+    assert world.apply(report) is Outcome.PARKED
+    assert world.apply(world.event(other, at=made)) is Outcome.CONFIRMED
+    after = world.reload(other)
+    assert (after.status, after.refunded_cents) == (S.IN_PRODUCTION, 0)
+    assert after.flags == ("REFUND_FAILED",)
+
+
+def test_P3_the_sweep_applies_events_parked_for_a_payment_it_finds(world):
+    order = world.place()
+    status = world.gateway.pay(order.checkout.session_id, at=world.clock.now())
+    refund = world.event(
+        order, PaymentEventKind.REFUNDED, refunded=13900, intent=status.payment_intent
+    )
+    assert world.apply(refund) is Outcome.PARKED
+    world.clock.set(order.payment_due_at + timedelta(minutes=1))
+    assert world.sweep()["paid"] == 1
+    assert world.reload(order).status is S.CANCELLED
+    assert world.orders.parked == {}
+
+
+def test_P3_parking_is_bounded_per_payment(world):
+    from atelier.ports import MAX_PARKED_EVENTS
+
+    order = world.place()
+    for n in range(MAX_PARKED_EVENTS):
+        assert world.apply(world.event(order, PaymentEventKind.REFUNDED, refunded=n + 1)) is (
+            Outcome.PARKED
+        )
+    with pytest.raises(ConflictError) as caught:
+        world.apply(world.event(order, PaymentEventKind.REFUNDED, refunded=99))
+    assert caught.value.code == "TOO_MANY_PARKED_EVENTS"
+    assert world.apply(world.event(order)) is Outcome.CONFIRMED
+    after = world.reload(order)
+    assert after.refunded_cents == MAX_PARKED_EVENTS and after.flags == ("REFUNDED_AT_PROVIDER",)
+
+
+def test_P3_a_payment_saved_past_an_event_parked_meanwhile_is_a_conflict(world):
+    """The race the store closes: the payment's save read no parked event, one is parked
+    before it commits: the save fails (the provider retries) instead of stranding it."""
+    order = world.place()
+    by_webhook = world.reload(order)
+    from atelier.services.payments import take_payment
+
+    take_payment(
+        by_webhook, _incoming(world.event(order)), world.gateway, world.clock.now(), CALENDAR
+    )
+    world.apply(world.event(order, PaymentEventKind.REFUNDED, refunded=500))
+    with pytest.raises(ConflictError):
+        world.orders.save(by_webhook, parked={f"pi_{order.order_id}": ()})
+    assert world.apply(world.event(order)) is Outcome.CONFIRMED
+    assert world.reload(order).refunded_cents == 500

@@ -66,3 +66,51 @@ def test_a_dispute_names_no_order_even_with_metadata_of_its_own() -> None:
     event = parse_stripe_event(raw)
     assert event.kind is PaymentEventKind.DISPUTED
     assert event.order_id is None and event.payment_intent == "pi_1"
+
+
+def refund_object(status: str) -> dict:
+    """A Refund object with the fields Stripe's API reference gives it."""
+    return {
+        "id": "re_1",
+        "object": "refund",
+        "amount": 13900,
+        "balance_transaction": "txn_1",
+        "charge": "ch_1",
+        "created": 1764514700,
+        "currency": "usd",
+        "failure_balance_transaction": "txn_2" if status == "failed" else None,
+        "failure_reason": "lost_or_stolen_card" if status == "failed" else None,
+        "metadata": {"reason": "payment not accepted for the order"},
+        "payment_intent": "pi_1",
+        "reason": "requested_by_customer",
+        "receipt_number": None,
+        "status": status,
+    }
+
+
+@pytest.mark.parametrize("event_type", ["refund.failed", "charge.refund.updated"])
+def test_P3_a_failed_refund_parses_to_refund_failed_with_its_id_amount_and_times(
+    event_type: str,
+) -> None:
+    event = parse_stripe_event(charge_event(event_type, refund_object("failed")))
+    assert event.kind is PaymentEventKind.REFUND_FAILED
+    assert (event.payment_intent, event.refund_id, event.amount_cents) == ("pi_1", "re_1", 13900)
+    assert event.refund_created is not None and event.refund_created.timestamp() == 1764514700
+    assert event.failure_reason == "lost_or_stolen_card"
+    assert event.order_id is None  # a refund's metadata is its own
+
+
+@pytest.mark.parametrize("status", ["succeeded", "pending", "requires_action"])
+def test_a_refund_update_that_is_not_a_failure_is_ignored(status: str) -> None:
+    event = parse_stripe_event(charge_event("charge.refund.updated", refund_object(status)))
+    assert event.kind is PaymentEventKind.IGNORED
+
+
+def test_the_stripe_sdk_reads_our_refund_failed_fixture_as_a_refund_event() -> None:
+    """The fixture has the shape Stripe's own SDK builds events from (when it is installed)."""
+    stripe = pytest.importorskip("stripe")
+    raw = charge_event("refund.failed", refund_object("failed"))
+    constructed = stripe.Event.construct_from(json.loads(raw), "sk_test")
+    refund = constructed.data.object
+    assert (constructed.type, refund.object, refund.status) == ("refund.failed", "refund", "failed")
+    assert parse_stripe_event(raw).refund_id == refund.id

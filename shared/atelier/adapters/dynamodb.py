@@ -6,7 +6,7 @@ botocore exceptions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from atelier.domain.order import (
     Checkout,
     Contact,
     Delay,
+    FailedRefund,
     HistoryEntry,
     Order,
     OrderStatus,
@@ -46,7 +47,14 @@ from atelier.domain.order import (
     Surcharge,
 )
 from atelier.domain.pricing import Price
-from atelier.ports import Clock, OrderDetails, Page
+from atelier.ports import (
+    MAX_PARKED_EVENTS,
+    PARKED_RETENTION,
+    Clock,
+    OrderDetails,
+    Page,
+    too_many_parked_events,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -289,6 +297,20 @@ def _payment_value(p: Payment) -> dict[str, Any]:
         value["provider_refunded_cents"] = p.provider_refunded_cents
     if p.refund_ids:
         value["refund_ids"] = list(p.refund_ids)
+    if p.provider_reported_at is not None:
+        value["provider_reported_at"] = isoformat_z(p.provider_reported_at)
+    if p.failed_refunds:
+        value["failed_refunds"] = [
+            _drop_none(
+                {
+                    "refund_id": f.refund_id,
+                    "cents": f.cents,
+                    "made_at": _iso(f.made_at),
+                    "failed_at": isoformat_z(f.failed_at),
+                }
+            )
+            for f in p.failed_refunds
+        ]
     return value
 
 
@@ -328,6 +350,18 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
                 own_refunded_cents=p.get("own_refunded_cents", 0),
                 provider_refunded_cents=p.get("provider_refunded_cents", 0),
                 refund_ids=tuple(p.get("refund_ids", ())),
+                provider_reported_at=(
+                    parse_iso(p["provider_reported_at"]) if p.get("provider_reported_at") else None
+                ),
+                failed_refunds=tuple(
+                    FailedRefund(
+                        f["refund_id"],
+                        f["cents"],
+                        parse_iso(f["made_at"]) if f.get("made_at") else None,
+                        parse_iso(f["failed_at"]),
+                    )
+                    for f in p.get("failed_refunds", [])
+                ),
             )
             for p in v.get("payments", [])
         ),
@@ -511,7 +545,13 @@ class DynamoOrderRepository:
             self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
         order.mark_persisted()
 
-    def save(self, order: Order, *, event_id: str | None = None) -> None:
+    def save(
+        self,
+        order: Order,
+        *,
+        event_id: str | None = None,
+        parked: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         if order.persisted is None:
             raise ValueError("save() is for orders read from the store; use add()")
         status, version = order.persisted.status, order.persisted.version
@@ -527,10 +567,10 @@ class DynamoOrderRepository:
             }
         ]
         writes += self._history_and_due(order, previous_due=dict(order.persisted.due))
-        writes += [
-            self._pointer(f"PAYMENT#{payment.payment_intent}", "PAYMENT", order.order_id)
-            for payment in order.payments[order.persisted.payments :]
-        ]
+        for payment in order.payments[order.persisted.payments :]:
+            intent = payment.payment_intent
+            writes.append(self._pointer(f"PAYMENT#{intent}", "PAYMENT", order.order_id))
+            writes += self._absorb_parked(intent, (parked or {}).get(intent, ()), order.order_id)
         session = order.checkout.session_id if order.checkout else None
         if session is not None and session != order.persisted.checkout_session:
             writes.append(self._pointer(f"CHECKOUT#{session}", "CHECKOUT", order.order_id))
@@ -539,11 +579,7 @@ class DynamoOrderRepository:
             if before.get(claim.claim_id) != claim.status:
                 writes.append(self._claim_pointer(order.order_id, claim))
         if event_id is not None:
-            ledger = self._pointer(f"WEBHOOK#{event_id}", "WEBHOOK", order.order_id)
-            ledger["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
-            expires = self._clock.now() + LEDGER_RETENTION
-            ledger["Put"]["Item"]["expires_at"] = {"N": str(int(expires.timestamp()))}
-            writes.append(ledger)
+            writes.append(self._ledger(event_id, order.order_id))  # last: see below
         try:
             with translated_errors("save_order"):
                 self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
@@ -552,6 +588,111 @@ class DynamoOrderRepository:
                 raise DuplicateEventError("This provider event was already applied.") from exc
             raise
         order.mark_persisted()
+
+    def _ledger(self, event_id: str, order_id: str) -> dict[str, Any]:
+        ledger = self._pointer(f"WEBHOOK#{event_id}", "WEBHOOK", order_id)
+        ledger["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+        expires = self._clock.now() + LEDGER_RETENTION
+        ledger["Put"]["Item"]["expires_at"] = {"N": str(int(expires.timestamp()))}
+        return ledger
+
+    def _absorb_parked(
+        self, payment_intent: str, event_ids: Sequence[str], order_id: str
+    ) -> list[dict[str, Any]]:
+        """A new payment's parked events: exactly those applied (none: nothing parked), their
+        parking removed and each recorded in the ledger."""
+        key = _parked_key(payment_intent)
+        if not event_ids:
+            return [
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": key,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            ]
+        writes: list[dict[str, Any]] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": key,
+                    "ConditionExpression": "#n = :n",
+                    "ExpressionAttributeNames": {"#n": "parked_count"},
+                    "ExpressionAttributeValues": to_item({":n": len(event_ids)}),
+                }
+            }
+        ]
+        return writes + [self._ledger(event_id, order_id) for event_id in event_ids]
+
+    def park_event(self, payment_intent: str, event_id: str, record: Mapping[str, Any]) -> bool:
+        expires = self._clock.now() + PARKED_RETENTION
+        writes: list[dict[str, Any]] = [
+            {
+                # Only while no order records the payment: the payment's own save is
+                # conditioned on this item, so one of the two always sees the other.
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": to_item({"pk": f"PAYMENT#{payment_intent}", "sk": "PAYMENT"}),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _parked_key(payment_intent),
+                    "UpdateExpression": (
+                        "SET #e = list_append(if_not_exists(#e, :none), :one), #x = :x, "
+                        "#t = :t ADD #ids :ids, #n :inc"
+                    ),
+                    "ConditionExpression": (
+                        "attribute_not_exists(pk) OR (NOT contains(#ids, :id) AND #n < :max)"
+                    ),
+                    "ExpressionAttributeNames": {
+                        "#e": "events",
+                        "#x": "expires_at",
+                        "#t": "type",
+                        "#ids": "event_ids",
+                        "#n": "parked_count",
+                    },
+                    "ExpressionAttributeValues": {
+                        **to_item(
+                            {
+                                ":none": [],
+                                ":one": [dict(record)],
+                                ":x": int(expires.timestamp()),
+                                ":t": "PARKED",
+                                ":id": event_id,
+                                ":inc": 1,
+                                ":max": MAX_PARKED_EVENTS,
+                            }
+                        ),
+                        ":ids": {"SS": [event_id]},
+                    },
+                }
+            },
+        ]
+        try:
+            with translated_errors("park_event"):
+                self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except ConflictError as exc:
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                raise ConflictError(
+                    "The payment was recorded while this event was kept; try again.",
+                    code="CONCURRENT_UPDATE",
+                ) from exc
+            if any(r["event_id"] == event_id for r in self.parked_events(payment_intent)):
+                return False
+            raise too_many_parked_events(payment_intent) from exc
+        return True
+
+    def parked_events(self, payment_intent: str) -> list[Mapping[str, Any]]:
+        with translated_errors("parked_events"):
+            answer = self._client.get_item(
+                TableName=self._table, Key=_parked_key(payment_intent), ConsistentRead=True
+            )
+        item = answer.get("Item")
+        return list(from_item(item)["events"]) if item else []
 
     def find_by_payment_intent(self, payment_intent: str) -> Order | None:
         return self._by_pointer(f"PAYMENT#{payment_intent}", "PAYMENT")
@@ -772,6 +913,10 @@ class DynamoOrderRepository:
             for kind in sorted(set(previous_due) - set(due))
         ]
         return writes
+
+
+def _parked_key(payment_intent: str) -> dict[str, Any]:
+    return to_item({"pk": f"PARKED#{payment_intent}", "sk": "PARKED"})
 
 
 def _history_entry(values: Mapping[str, Any]) -> HistoryEntry:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.clock import isoformat_z
@@ -20,11 +21,13 @@ from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
 from atelier.notifications.render import Email
 from atelier.ports import (
+    MAX_PARKED_EVENTS,
     OrderDetails,
     Page,
     SessionState,
     SessionStatus,
     payment_request_changed,
+    too_many_parked_events,
 )
 
 
@@ -80,6 +83,7 @@ class InMemoryOrderRepository:
         self.checkout_pointers: dict[str, str] = {}
         self.payment_pointers: dict[str, str] = {}
         self.applied_events: set[str] = set()
+        self.parked: dict[str, list[dict[str, Any]]] = {}  # payment intent -> records
         self.messages: dict[str, list[Message]] = {}
         self.writes = 0  # committed transactions, for tests that count them
 
@@ -112,7 +116,13 @@ class InMemoryOrderRepository:
             self.checkout_pointers[order.checkout.session_id] = order.order_id
         self._commit(order)
 
-    def save(self, order: Order, *, event_id: str | None = None) -> None:
+    def save(
+        self,
+        order: Order,
+        *,
+        event_id: str | None = None,
+        parked: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         if event_id is not None and event_id in self.applied_events:
             raise DuplicateEventError("This provider event was already applied.")
         stored = self._orders.get(order.order_id)
@@ -125,13 +135,44 @@ class InMemoryOrderRepository:
                 "The order changed while this request was handled; read it and try again.",
                 code="CONCURRENT_UPDATE",
             )
+        new_payments = order.payments[order.persisted.payments :]
+        absorbed = {
+            p.payment_intent: list((parked or {}).get(p.payment_intent, ())) for p in new_payments
+        }
+        for intent, ids in absorbed.items():
+            if [r["event_id"] for r in self.parked.get(intent, [])] != ids:
+                raise ConflictError(
+                    "An event was kept for this payment meanwhile; read it and try again.",
+                    code="CONCURRENT_UPDATE",
+                )
         if event_id is not None:
             self.applied_events.add(event_id)
-        for payment in order.payments[order.persisted.payments :]:
+        for intent, ids in absorbed.items():
+            self.parked.pop(intent, None)
+            self.applied_events.update(ids)
+        for payment in new_payments:
             self.payment_pointers[payment.payment_intent] = order.order_id
         if order.checkout is not None:
             self.checkout_pointers[order.checkout.session_id] = order.order_id
         self._commit(order)
+
+    def park_event(self, payment_intent: str, event_id: str, record: Mapping[str, Any]) -> bool:
+        if payment_intent in self.payment_pointers:
+            raise ConflictError(
+                "The payment was recorded while this event was kept; try again.",
+                code="CONCURRENT_UPDATE",
+            )
+        kept = self.parked.setdefault(payment_intent, [])
+        if any(r["event_id"] == event_id for r in kept):
+            return False
+        if len(kept) >= MAX_PARKED_EVENTS:
+            raise too_many_parked_events(payment_intent)
+        kept.append(dict(record))
+        self.writes += 1
+        return True
+
+    def parked_events(self, payment_intent: str) -> list[Mapping[str, Any]]:
+        return [dict(r) for r in self.parked.get(payment_intent, [])]
 
     def find_by_payment_intent(self, payment_intent: str) -> Order | None:
         order_id = self.payment_pointers.get(payment_intent)

@@ -57,8 +57,10 @@ TRANSITIONS: dict[tuple[OrderStatus | None, OrderStatus], str] = {
     (S.EXPIRED, S.IN_PRODUCTION): "a payment made in time arrives late",
     (S.EXPIRED, S.IN_REVIEW): "a payment made in time arrives late",
     (S.IN_REVIEW, S.IN_PRODUCTION): "staff accept, or the surcharge is paid",
-    (S.IN_REVIEW, S.CANCELLED): "staff decline, or the surcharge is declined or lapses",
-    (S.IN_PRODUCTION, S.CANCELLED): "staff cancel a paid order",
+    (S.IN_REVIEW, S.CANCELLED): "staff decline, the surcharge is declined or lapses, or the "
+    "payment is refunded in full at the provider",
+    (S.IN_PRODUCTION, S.CANCELLED): "staff cancel a paid order, or it is refunded in full at "
+    "the provider",
     (S.IN_PRODUCTION, S.SHIPPED): "staff ship",
     (S.SHIPPED, S.DELIVERED): "delivery recorded",
     (S.DELIVERED, S.IN_PRODUCTION): "a quality claim is approved",
@@ -162,6 +164,23 @@ class Shipment:
 
 
 @dataclass(frozen=True)
+class FailedRefund:
+    """A refund the provider reported failed (or canceled) after taking it: the money stayed
+    with the shop. `made_at` is when the refund was made, `failed_at` when it was reported
+    failed: a provider total reported between the two still counted it."""
+
+    refund_id: str
+    cents: int
+    made_at: datetime | None
+    failed_at: datetime
+
+    def counted_in(self, reported_at: datetime | None) -> bool:
+        if reported_at is None or reported_at >= self.failed_at:
+            return False
+        return self.made_at is None or self.made_at <= reported_at
+
+
+@dataclass(frozen=True)
 class Payment:
     """Money the provider took for this order. `accepted`: it paid the order; otherwise it was
     not a valid payment (late, wrong amount, nothing left to pay) and was refunded."""
@@ -171,17 +190,24 @@ class Payment:
     currency: str
     paid_at: datetime
     accepted: bool
-    own_refunded_cents: int = 0  # our refunds of it, each once (by id)
+    own_refunded_cents: int = 0  # our refunds of it, each once (by id), less those that failed
     provider_refunded_cents: int = 0  # the provider's last reported total for it
     refund_ids: tuple[str, ...] = ()
+    provider_reported_at: datetime | None = None  # the time of that report
+    failed_refunds: tuple[FailedRefund, ...] = ()
 
     @property
     def refunded_cents(self) -> int:
         """What the provider has refunded, as far as we know: our own refunds or its last
         reported total, whichever is more. Its total includes ours once it has reported them
         (and refunds made in its dashboard), so a refund is never counted twice, whichever of
-        our record and its report comes first."""
-        return min(self.amount_cents, max(self.own_refunded_cents, self.provider_refunded_cents))
+        our record and its report comes first. A refund that failed counts in neither: ours
+        leave our part when they fail, and the provider's total loses what it counted of a
+        refund that failed after the report."""
+        provider = self.provider_refunded_cents - sum(
+            f.cents for f in self.failed_refunds if f.counted_in(self.provider_reported_at)
+        )
+        return min(self.amount_cents, max(self.own_refunded_cents, provider, 0))
 
 
 @dataclass(frozen=True)
@@ -207,6 +233,9 @@ class PaymentVerdict(StrEnum):
 # (docs.stripe.com/webhooks/process-undelivered-events): after that, no event for a payment
 # made before an order's deadline can still reinstate it.
 PAYMENT_EVENT_HORIZON = timedelta(days=3)
+
+# Why an order is cancelled when its payment was refunded in full in the provider's dashboard.
+REFUNDED_AT_PROVIDER = "refunded at the provider"
 
 REFUND_REASONS = {
     PaymentVerdict.LATE: "payment made after the payment deadline",
@@ -552,8 +581,26 @@ class Order:
             "system",
             REFUND_REASONS[verdict],
             now,
-            data={"refund_cents": refunded, "refund_id": refund_id},
+            data={
+                "refund_cents": refunded,
+                "refund_id": refund_id,
+                **(
+                    {}
+                    if refund_id
+                    else {
+                        "failed_cents": incoming.amount_cents,
+                        "payment_intent": incoming.payment_intent,
+                    }
+                ),
+            },
         )
+
+    def offer_checkout(self, checkout: Checkout) -> None:
+        """A fresh checkout for what is still due, after a refused payment used up the last
+        one (a paid session cannot be paid again); the caller checked the window."""
+        if self.amount_due() is None:
+            raise ConflictError("This order has nothing to pay.", code="NOTHING_TO_PAY")
+        self.checkout = checkout
 
     def _flag(self, flag: str) -> None:
         if flag not in self.flags:
@@ -567,24 +614,115 @@ class Order:
         return True
 
     def record_provider_refund(
-        self, payment_intent: str, refunded_total_cents: int, now: datetime
+        self,
+        payment_intent: str,
+        refunded_total_cents: int,
+        now: datetime,
+        reported_at: datetime | None = None,
     ) -> bool:
-        """The provider reports how much of a payment it has refunded in all (a refund made in
-        the provider's dashboard, or one of ours coming back). False: nothing new."""
+        """The provider reports how much of a payment it has refunded in all, at `reported_at`
+        (a refund made in the provider's dashboard, or one of ours coming back). False:
+        nothing new, or a report older than the one already recorded.
+
+        What a refund we did not make means depends on the order (docs/payments.md): the
+        order's payment refunded in full before it shipped cancels it; a part of it, or any
+        refund after it shipped, flags it `REFUNDED_AT_PROVIDER` for staff."""
         for index, payment in enumerate(self.payments):
             if payment.payment_intent != payment_intent:
                 continue
-            if refunded_total_cents <= payment.refunded_cents:
+            last = payment.provider_reported_at
+            if last is not None and reported_at is not None and reported_at < last:
                 return False
-            updated = replace(payment, provider_refunded_cents=refunded_total_cents)
+            updated = replace(
+                payment,
+                provider_refunded_cents=refunded_total_cents,
+                provider_reported_at=reported_at or last,
+            )
             added = updated.refunded_cents - payment.refunded_cents
+            if added <= 0:
+                return False
             self.payments = (*self.payments[:index], updated, *self.payments[index + 1 :])
+            self._provider_refunded(updated, added, now)
+            return True
+        return False
+
+    def _provider_refunded(self, payment: Payment, added: int, now: datetime) -> None:
+        unshipped = self.status in (S.IN_REVIEW, S.IN_PRODUCTION)
+        if payment.accepted and unshipped and self.refundable_cents == 0:
+            # Nothing paid is left: the piece must not be made (or made further).
+            self.checkout = None
+            self.ship_watch = None
             self._record(
-                "RefundIssued",
+                "OrderCancelled",
                 "payment-provider",
-                "refund recorded by the payment provider",
+                REFUNDED_AT_PROVIDER,
                 now,
-                data={"refund_cents": added, "refund_id": None},
+                to=S.CANCELLED,
+                data={
+                    "reason": REFUNDED_AT_PROVIDER,
+                    "refund_cents": added,
+                    "refund_ids": [],
+                    "payment_intent": payment.payment_intent,
+                },
+            )
+            return
+        data: dict[str, Any] = {"refund_cents": added, "refund_id": None}
+        if payment.accepted and (unshipped or self.status in (S.SHIPPED, S.DELIVERED)):
+            self._flag("REFUNDED_AT_PROVIDER")
+            data["staff_alert"] = "partial" if unshipped else "after_shipment"
+            data["payment_intent"] = payment.payment_intent
+        self._record(
+            "RefundIssued",
+            "payment-provider",
+            "refund recorded by the payment provider",
+            now,
+            data=data,
+        )
+
+    def record_refund_failure(
+        self,
+        payment_intent: str,
+        refund_id: str,
+        cents: int,
+        *,
+        made_at: datetime | None,
+        failed_at: datetime,
+        failure_reason: str | None,
+        now: datetime,
+    ) -> bool:
+        """The provider reports that a refund failed after it took it: the money stayed with
+        the shop, so it no longer counts as refunded; the order is flagged `REFUND_FAILED` for
+        staff. False: this failure is recorded already, or the payment is not this order's."""
+        for index, payment in enumerate(self.payments):
+            if payment.payment_intent != payment_intent:
+                continue
+            if any(f.refund_id == refund_id for f in payment.failed_refunds):
+                return False
+            own = payment.own_refunded_cents
+            if refund_id in payment.refund_ids:
+                own = max(0, own - cents)
+            updated = replace(
+                payment,
+                own_refunded_cents=own,
+                failed_refunds=(
+                    *payment.failed_refunds,
+                    FailedRefund(refund_id, cents, made_at, failed_at),
+                ),
+            )
+            self.payments = (*self.payments[:index], updated, *self.payments[index + 1 :])
+            self._flag("REFUND_FAILED")
+            self._record(
+                "RefundFailed",
+                "payment-provider",
+                "a refund failed at the payment provider",
+                now,
+                data={
+                    "refund_cents": 0,
+                    "refund_id": refund_id,
+                    "failed_cents": cents,
+                    "payment_intent": payment_intent,
+                    "failure_reason": failure_reason,
+                },
             )
             return True
         return False

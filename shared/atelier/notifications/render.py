@@ -273,7 +273,16 @@ def _order_cancelled(f: _Facts) -> Rendering:
         "by_customer": "yes" if by_customer else "",
         **f.refund_values(),
     }
-    return [(t.ORDER_CANCELLED, values)]
+    rendering: Rendering = [(t.ORDER_CANCELLED, values)]
+    if f.event.actor == "payment-provider":
+        # Refunded in full in the provider's dashboard: the workshop must stop (issue 12).
+        refund = f.cents("refund_cents")
+        staff = {
+            "refund": f.money(refund) if refund else "",
+            "payment_intent": f.text("payment_intent"),
+        }
+        rendering.append((t.PROVIDER_REFUND_CANCELLED_STAFF, staff))
+    return rendering
 
 
 def _order_declined(f: _Facts) -> Rendering:
@@ -287,7 +296,49 @@ def _refund_issued(f: _Facts) -> Rendering:
     refund = f.cents("refund_cents")
     if not refund:
         return []
-    return [(t.REFUND_ISSUED, {"refund": f.money(refund), "why": _refund_reason(f, refund)})]
+    values = {"refund": f.money(refund), "why": _refund_reason(f, refund), **_still_payable(f)}
+    rendering: Rendering = [(t.REFUND_ISSUED, values)]
+    alert = f.text("staff_alert")
+    if alert in ("partial", "after_shipment"):
+        staff = {
+            "refund": f.money(refund),
+            "payment_intent": f.text("payment_intent"),
+            alert: "yes",
+        }
+        rendering.append((t.PROVIDER_REFUND_STAFF, staff))
+    return rendering
+
+
+def _still_payable(f: _Facts) -> Values:
+    """A refused payment (of the wrong amount) leaves the order payable: what is due, by
+    when, and where, while its checkout is open and its deadline had not passed."""
+    order = f.order
+    due = order.amount_due()
+    checkout = order.checkout
+    at = f.data_time("at") or _event_time(f)
+    if due is None or checkout is None or (at is not None and at > due[1]):
+        return {}
+    cents, deadline = due
+    return {"due": f.money(cents), "deadline": f.when(deadline), "payment_url": checkout.url}
+
+
+def _event_time(f: _Facts) -> datetime | None:
+    try:
+        return parse_iso(f.event.at)
+    except (TypeError, ValueError):
+        return None
+
+
+def _refund_failed(f: _Facts) -> Rendering:
+    failed = f.cents("failed_cents")
+    reason = f.text("failure_reason").replace("_", " ")
+    values = {
+        "failed": f.money(failed) if failed else "",
+        "refund_id": f.text("refund_id"),
+        "payment_intent": f.text("payment_intent"),
+        "failure_reason": reason,
+    }
+    return [(t.REFUND_FAILED_STAFF, values)]
 
 
 def _refund_reason(f: _Facts, refund: int) -> str:
@@ -399,6 +450,7 @@ _BUILDERS: dict[str, Callable[[_Facts], Rendering]] = {
     "OrderCancelled": _order_cancelled,
     "OrderDeclined": _order_declined,
     "RefundIssued": _refund_issued,
+    "RefundFailed": _refund_failed,
     "DelayRecorded": _delay_recorded,
     "ShipDeadlineMissed": _ship_deadline_missed,
     "ShipDeadlineApproaching": _ship_deadline_approaching,

@@ -217,6 +217,66 @@ REFUND_ISSUED = EmailTemplate(
             "It goes back to the card or wallet you paid with. Depending on your bank, it can "
             "take a few days to appear."
         ),
+        P(
+            "Your order is still waiting for its payment of $due. You can pay it by $deadline "
+            "here: $payment_url"
+        ),
+    ),
+)
+
+PROVIDER_REFUND_CANCELLED_STAFF = EmailTemplate(
+    "provider_refund_cancelled_staff",
+    "staff",
+    "[Atelier] Order $order_id cancelled: refunded in full at the payment provider",
+    (
+        P(
+            "The payment for order $order_id ($product) was refunded in full ($refund) in the "
+            "payment provider's dashboard, so the order is cancelled and the customer has been "
+            "told."
+        ),
+        P("Stop work on the piece: nothing paid for it is left."),
+        P("Payment: $payment_intent"),
+    ),
+)
+
+PROVIDER_REFUND_STAFF = EmailTemplate(
+    "provider_refund_staff",
+    "staff",
+    "[Atelier] Order $order_id: $refund refunded at the payment provider",
+    (
+        P(
+            "$refund of the payment for order $order_id ($product, $status) was refunded in "
+            "the payment provider's dashboard, not through the staff tools."
+        ),
+        P(
+            "That is part of its payment: the order is still in production, with $paid paid.",
+            when="partial",
+        ),
+        P("The order was refunded after it shipped.", when="after_shipment"),
+        P("Payment: $payment_intent"),
+        P(
+            "The order is flagged REFUNDED_AT_PROVIDER. Check with whoever made the refund "
+            "whether the order should go on, be cancelled, or be settled with the customer."
+        ),
+    ),
+)
+
+REFUND_FAILED_STAFF = EmailTemplate(
+    "refund_failed_staff",
+    "staff",
+    "[Atelier] A refund of $failed failed on order $order_id",
+    (
+        P(
+            "A refund of $failed for order $order_id ($product, $status) did not reach the "
+            "customer: the money is still with the shop."
+        ),
+        P("Refund: $refund_id"),
+        P("Payment: $payment_intent"),
+        P("The payment provider's reason: $failure_reason."),
+        P(
+            "The order is flagged REFUND_FAILED. Refund the customer another way (or again, "
+            "once the reason is settled) and tell them."
+        ),
     ),
 )
 

@@ -8,7 +8,7 @@ from atelier.domain.errors import ConflictError, NotFoundError
 from atelier.domain.order import Order
 from atelier.observability import logger
 from atelier.ports import Clock, OrderRepository, Page, PaymentGateway
-from atelier.services.payments import Outcome, close_checkout
+from atelier.services.payments import Outcome, close_checkout, save_with_parked_events
 
 
 def get_customer_order(orders: OrderRepository, customer_id: str, order_id: str) -> Order:
@@ -39,14 +39,14 @@ def cancel_order(
     now = clock.now()
     order.require_customer_can_cancel(now)  # before touching the provider
     if close_checkout(order, gateway, now, calendar) is Outcome.CONFIRMED:
-        orders.save(order)
+        save_with_parked_events(order, orders, gateway, now, calendar)
         raise ConflictError(
             "This order has just been paid, so it can no longer be cancelled.",
             code="ORDER_NOT_CANCELLABLE",
             details={"status": order.status},
         )
     order.cancel_by_customer(now)
-    orders.save(order)
+    save_with_parked_events(order, orders, gateway, now, calendar)
     logger.info("order cancelled by customer", order_id=order.order_id)
     return order
 
@@ -65,7 +65,8 @@ def renew_checkout(
     now = clock.now()
     order.require_fresh_checkout_allowed(now)
     if close_checkout(order, gateway, now, calendar) is Outcome.CONFIRMED:
-        orders.save(order)  # it was paid meanwhile: nothing left to pay
+        # it was paid meanwhile: nothing left to pay
+        save_with_parked_events(order, orders, gateway, now, calendar)
         return order
     checkout = gateway.create_checkout(
         order_id=order.order_id,
@@ -76,6 +77,6 @@ def renew_checkout(
         attempt=f"renewal-v{order.version}",
     )
     order.replace_checkout(checkout, now)
-    orders.save(order)
+    save_with_parked_events(order, orders, gateway, now, calendar)
     logger.info("checkout renewed", order_id=order.order_id)
     return order

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from typing import Any
 
+from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.order import (
+    MIN_CHECKOUT_WINDOW,
     IncomingPayment,
     Order,
     OrderStatus,
@@ -51,6 +53,9 @@ class PaymentEvent:
     amount_cents: int | None = None
     currency: str | None = None
     refunded_total_cents: int | None = None
+    refund_id: str | None = None  # REFUND_FAILED: the refund that did not go through
+    refund_created: datetime | None = None  # ... and when it was made
+    failure_reason: str | None = None  # ... and why, as the provider says (for staff)
 
 
 class Outcome(StrEnum):
@@ -60,7 +65,15 @@ class Outcome(StrEnum):
     RECORDED = "recorded"
     EXPIRED = "expired"
     DUPLICATE = "duplicate"
+    PARKED = "parked"
     IGNORED = "ignored"
+
+
+# Events about a payment that may arrive before the payment itself (Stripe does not order
+# events): kept under the payment intent until the payment is recorded, never dropped.
+PARKABLE = frozenset(
+    {PaymentEventKind.REFUNDED, PaymentEventKind.DISPUTED, PaymentEventKind.REFUND_FAILED}
+)
 
 
 def apply_payment_event(
@@ -73,11 +86,15 @@ def apply_payment_event(
 ) -> Outcome:
     """Apply one provider event as one conditional write that also records the event id.
 
-    Unknown orders, unknown event types and events that no longer fit the order are
-    acknowledged and changed nothing. A lost race raises ConflictError: the webhook answers
-    500 and the provider's retry applies the event to the new state.
+    An event about a payment not recorded yet (a refund, dispute or failed refund that came
+    before the payment's own event) is parked under the payment intent and applied when the
+    payment is recorded. Unknown orders, unknown event types and events that no longer fit the
+    order are acknowledged and change nothing. A lost race raises ConflictError: the webhook
+    answers 500 and the provider's retry applies the event to the new state.
     """
     order = _order_for(event, orders)
+    if order is None and event.kind in PARKABLE and event.payment_intent:
+        return _park(event, orders)
     if order is None:
         logger.info(
             "payment event for no known order",
@@ -98,7 +115,7 @@ def apply_payment_event(
         )
         return outcome
     try:
-        orders.save(order, event_id=event.event_id)
+        save_with_parked_events(order, orders, gateway, now, calendar, event_id=event.event_id)
     except DuplicateEventError:
         logger.info("payment event already applied", event_id=event.event_id)
         return Outcome.DUPLICATE
@@ -113,8 +130,74 @@ def apply_payment_event(
     return outcome
 
 
+def _park(event: PaymentEvent, orders: OrderRepository) -> Outcome:
+    assert event.payment_intent is not None
+    kept = orders.park_event(event.payment_intent, event.event_id, _parked_record(event))
+    logger.info(
+        "payment event parked until its payment is recorded" if kept else "already parked",
+        event_id=event.event_id,
+        event_type=event.provider_type,
+    )
+    return Outcome.PARKED if kept else Outcome.DUPLICATE
+
+
+def save_with_parked_events(
+    order: Order,
+    orders: OrderRepository,
+    gateway: PaymentGateway,
+    now: datetime,
+    calendar: WorkingCalendar,
+    *,
+    event_id: str | None = None,
+) -> None:
+    """Save `order`; the events parked for any payment it records since it was read are
+    applied to it first and committed with it (the store refuses a new payment while events
+    parked for it are left out). Every path that records a payment saves through here."""
+    absorbed: dict[str, tuple[str, ...]] = {}
+    first_new = order.persisted.payments if order.persisted is not None else 0
+    for payment in order.payments[first_new:]:
+        records = orders.parked_events(payment.payment_intent)
+        absorbed[payment.payment_intent] = tuple(str(r["event_id"]) for r in records)
+        for record in records:
+            parked = _event_from_record(record)
+            outcome = _decide(parked, order, gateway, now, calendar)
+            logger.info(
+                "parked payment event applied",
+                event_id=parked.event_id,
+                event_type=parked.provider_type,
+                order_id=order.order_id,
+                outcome=outcome,
+            )
+    orders.save(order, event_id=event_id, parked=absorbed)
+
+
+_TIMES = ("created", "refund_created")
+
+
+def _parked_record(event: PaymentEvent) -> dict[str, Any]:
+    """What is kept of a parked event: the reduced event (never the provider's payload)."""
+    record = {k: v for k, v in asdict(event).items() if v is not None}
+    for name in _TIMES:
+        if name in record:
+            record[name] = isoformat_z(record[name])
+    record["kind"] = str(event.kind)
+    return record
+
+
+def _event_from_record(record: Mapping[str, Any]) -> PaymentEvent:
+    values = dict(record)
+    for name in _TIMES:
+        if values.get(name):
+            values[name] = parse_iso(values[name])
+    values["kind"] = PaymentEventKind(values["kind"])
+    for name in ("amount_cents", "refunded_total_cents"):
+        if values.get(name) is not None:
+            values[name] = int(values[name])  # the store gives numbers back as Decimal
+    return PaymentEvent(**values)
+
+
 def _order_for(event: PaymentEvent, orders: OrderRepository) -> Order | None:
-    if event.kind in (PaymentEventKind.REFUNDED, PaymentEventKind.DISPUTED):
+    if event.kind in PARKABLE:
         if not event.payment_intent:
             return None
         # An order id the event names (Stripe's charges copy it from the payment intent's
@@ -149,7 +232,10 @@ def _decide(
             event.created,
             event.session_id,
         )
-        return take_payment(order, incoming, gateway, now, calendar)
+        outcome = take_payment(order, incoming, gateway, now, calendar)
+        if outcome in (Outcome.REFUNDED, Outcome.REFUND_FAILED):
+            _offer_fresh_checkout(order, gateway, now, after=incoming.payment_intent)
+        return outcome
     if event.kind is PaymentEventKind.FAILED:
         return Outcome.RECORDED if order.record_payment_failure(now) else Outcome.IGNORED
     if event.kind is PaymentEventKind.SESSION_EXPIRED:
@@ -159,9 +245,28 @@ def _decide(
         return Outcome.IGNORED
     if event.kind is PaymentEventKind.REFUNDED and event.payment_intent is not None:
         recorded = order.record_provider_refund(
-            event.payment_intent, event.refunded_total_cents or 0, now
+            event.payment_intent, event.refunded_total_cents or 0, now, event.created
         )
+        if recorded and order.status is OrderStatus.CANCELLED:
+            logger.warning(
+                "order cancelled: refunded in full at the provider", order_id=order.order_id
+            )
         return Outcome.RECORDED if recorded else Outcome.DUPLICATE
+    if event.kind is PaymentEventKind.REFUND_FAILED:
+        if event.payment_intent is None or event.refund_id is None or event.amount_cents is None:
+            return Outcome.IGNORED
+        failed = order.record_refund_failure(
+            event.payment_intent,
+            event.refund_id,
+            event.amount_cents,
+            made_at=event.refund_created,
+            failed_at=event.created,
+            failure_reason=event.failure_reason,
+            now=now,
+        )
+        if failed:
+            logger.warning("a refund failed at the provider", order_id=order.order_id)
+        return Outcome.RECORDED if failed else Outcome.DUPLICATE
     if event.kind is PaymentEventKind.DISPUTED and event.payment_intent is not None:
         if order.flag_dispute(event.payment_intent, now):
             logger.warning("payment disputed", order_id=order.order_id, event_id=event.event_id)
@@ -202,6 +307,30 @@ def take_payment(
     if verdict is PaymentVerdict.WRONG_AMOUNT:
         logger.warning("payment of the wrong amount refunded", order_id=order.order_id)
     return Outcome.REFUNDED if refund_id else Outcome.REFUND_FAILED
+
+
+def _offer_fresh_checkout(
+    order: Order, gateway: PaymentGateway, now: datetime, *, after: str
+) -> None:
+    """After a refused payment (of the wrong amount) that used up the order's checkout, a new
+    one for what is still due, so the refund email can say where to pay (issue 12 item 13).
+    Only from the webhook: the sweep and a cancel close the order's checkout on purpose."""
+    due = order.amount_due()
+    if order.checkout is not None or due is None:
+        return
+    cents, deadline = due
+    if deadline - now < MIN_CHECKOUT_WINDOW:
+        return
+    checkout = gateway.create_checkout(
+        order_id=order.order_id,
+        amount_cents=cents,
+        currency=order.price.currency,
+        expires_at=deadline,
+        description=f"{order.product.name} (customized)",
+        attempt=f"after-{after}",  # a retried webhook gets the same session
+    )
+    order.offer_checkout(checkout)
+    logger.info("fresh checkout after a refused payment", order_id=order.order_id)
 
 
 def refund_unless_refused(
@@ -318,7 +447,7 @@ def _expire_one(
     outcome = close_checkout(order, gateway, now, calendar)
     if outcome is not Outcome.CONFIRMED:
         order.expire(now, actor="expiry-sweep")
-    orders.save(order)
+    save_with_parked_events(order, orders, gateway, now, calendar)
     return "paid" if outcome is Outcome.CONFIRMED else "expired"
 
 

@@ -22,6 +22,7 @@ from atelier.services.payments import (
     close_checkout,
     for_each_due,
     refund_unless_refused,
+    save_with_parked_events,
 )
 
 # What every cancellation refund tells the provider (see Workshop._refund).
@@ -207,10 +208,10 @@ class Workshop:
         # P5 as P3: close the surcharge checkout first; a surcharge paid in time whose webhook
         # has not arrived yet is taken, not lapsed.
         if close_checkout(order, self.gateway, now, self.calendar) is Outcome.CONFIRMED:
-            self.orders.save(order)
+            save_with_parked_events(order, self.orders, self.gateway, now, self.calendar)
             return "paid"
         order.lapse_surcharge(self._refund(order, None), now)
-        self.orders.save(order)
+        save_with_parked_events(order, self.orders, self.gateway, now, self.calendar)
         return "lapsed"
 
     def watch_ship_deadlines(self, report: SweepReport) -> SweepReport:
