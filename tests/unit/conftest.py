@@ -6,12 +6,11 @@ from collections.abc import Iterator
 import pytest
 from pytest_socket import disable_socket, enable_socket
 
-
 # The X-Ray SDK opens a UDP socket when it is first imported, which the Tracer in
 # atelier.observability does: import it here, before any test disables sockets, so no test's
 # outcome depends on whether an earlier one imported it.
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-import atelier.observability  # noqa: E402, F401
+import atelier.observability  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
