@@ -72,7 +72,7 @@ bench: install
 
 ## A real day of work against a fresh local stack: 2,000 orders over HTTP, latency and memory
 ## per 500-order window, events and emails against those expected, a timed stop; BUDGET lines
-## (docs/performance.md). About 8 minutes; ORDERS=500 for a shorter run. Not part of `make test`.
+## (docs/local-stack.md). About 14 minutes; ORDERS=500 for a shorter run. Not part of `make test`.
 ORDERS ?= 2000
 soak: install
 	$(PY) -m bench.soak --orders $(ORDERS)
