@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.clock import isoformat_z
@@ -20,10 +21,12 @@ from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
 from atelier.notifications.render import Email
 from atelier.ports import (
+    Clock,
     OrderDetails,
     Page,
     SessionState,
     SessionStatus,
+    UploadTicket,
     payment_request_changed,
 )
 
@@ -257,6 +260,56 @@ class InMemoryPaymentGateway:
 
     def refunded_cents(self, payment_intent: str) -> int:
         return sum(cents for pi, cents, _ in self.refunds.values() if pi == payment_intent)
+
+
+class InMemoryEvidenceStore:
+    """The EvidenceStore port (ports.py) over a dict of versioned objects. `post` is the
+    customer's presigned POST: S3 enforces the ticket's size range, so a body outside it is
+    never stored."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.objects: dict[str, list[tuple[str, bytes]]] = {}
+        self.tickets: dict[str, tuple[str, int]] = {}
+        self._versions = itertools.count(1)
+
+    def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket:
+        self.tickets[key] = (content_type, max_bytes)
+        return UploadTicket(
+            "https://evidence.example/",
+            {"key": key, "Content-Type": content_type},
+            self.clock.now() + timedelta(minutes=15),
+        )
+
+    def post(self, key: str, body: bytes) -> str | None:
+        ticket = self.tickets.get(key)
+        if ticket is None or not 1 <= len(body) <= ticket[1]:
+            return None
+        version_id = f"v{next(self._versions)}"
+        self.objects.setdefault(key, []).append((version_id, body))
+        return version_id
+
+    def head(self, key: str) -> tuple[int, str] | None:
+        versions = self.objects.get(key)
+        if not versions:
+            return None
+        version_id, body = versions[-1]
+        return len(body), version_id
+
+    def leading_bytes(self, key: str, version_id: str, count: int) -> bytes:
+        for stored_id, body in self.objects.get(key, []):
+            if stored_id == version_id:
+                return body[:count]
+        raise KeyError(f"no version {version_id} of {key}")
+
+    def delete_version(self, key: str, version_id: str) -> None:
+        self.objects[key] = [(v, b) for v, b in self.objects.get(key, []) if v != version_id]
+
+    def download_url(self, key: str, version_id: str) -> str:
+        return f"https://evidence.example/{key}?versionId={version_id}"
+
+    def has_version(self, key: str, version_id: str) -> bool:
+        return any(v == version_id for v, _ in self.objects.get(key, []))
 
 
 class InMemoryEmailSender:
