@@ -4,6 +4,7 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -109,10 +110,13 @@ def ticket(api, order, claim, path="photo.jpg", content_type="image/jpeg", size=
     return reply, data
 
 
-def upload_and_check(stack, container, key, data):
-    """Put the object as the presigned POST would, then deliver S3's EventBridge event."""
+def upload_and_check(stack, container, key, data, content_type="image/jpeg"):
+    """Put the object as the presigned POST would (its Content-Type the ticket's, unless the
+    POST broke the policy), then deliver S3's EventBridge event."""
     s3 = boto3.client("s3", region_name="us-east-1")
-    s3.put_object(Bucket=container.settings.evidence_bucket, Key=key, Body=data)
+    s3.put_object(
+        Bucket=container.settings.evidence_bucket, Key=key, Body=data, ContentType=content_type
+    )
     event = {
         "version": "0",
         "detail-type": "Object Created",
@@ -229,7 +233,7 @@ def test_P10_bad_uploads_are_rejected_and_deleted(
     reply, _ = ticket(api, delivered, claim, path="upload", content_type=declared, size=size)
     assert reply.status == 201, reply.raw
     key = f"claims/{claim['claim_id']}/{reply.json['evidence_id']}"
-    assert upload_and_check(stack, container, key, data) == "rejected"
+    assert upload_and_check(stack, container, key, data, declared) == "rejected"
     evidence = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}").json[
         "evidence"
     ][0]
@@ -238,6 +242,44 @@ def test_P10_bad_uploads_are_rejected_and_deleted(
     s3 = boto3.client("s3", region_name="us-east-1")
     versions = s3.list_object_versions(Bucket=container.settings.evidence_bucket, Prefix=key)
     assert not versions.get("Versions")
+
+
+JPEG_PREFIXED_HTML = b"\xff\xd8\xff\xe0<html><script>alert(document.cookie)</script></html>"
+
+
+def test_P10_a_jpeg_prefixed_page_stored_as_text_html_is_rejected_and_deleted(
+    api, delivered, stack, container
+):
+    """The leading bytes are a JPEG's, but the object was stored as text/html (moto takes a
+    POST that breaks the policy's Content-Type condition): rejected, and the version deleted."""
+    claim = file_claim(api, delivered).json
+    reply, _ = ticket(api, delivered, claim, path="upload", size=len(JPEG_PREFIXED_HTML))
+    key = reply.json["fields"]["key"]
+
+    outcome = upload_and_check(stack, container, key, JPEG_PREFIXED_HTML, "text/html")
+
+    assert outcome == "rejected"
+    read = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}").json
+    assert read["evidence"][0]["status"] == "REJECTED"
+    assert "image/jpeg" in read["evidence"][0]["rejection_reason"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    versions = s3.list_object_versions(Bucket=container.settings.evidence_bucket, Prefix=key)
+    assert not versions.get("Versions")
+
+
+def test_P10_staff_links_serve_evidence_as_its_declared_type_and_as_an_attachment(
+    api, delivered, stack, container
+):
+    claim = submitted_claim(api, delivered, stack, container)
+    queue = api.staff("GET", "/staff/claims?status=SUBMITTED").json["items"]
+    evidence = queue[0]["evidence"][0]
+    query = parse_qs(urlsplit(evidence["download_url"]).query)
+
+    assert query["response-content-type"] == ["image/jpeg"]
+    assert query["response-content-disposition"] == [
+        f'attachment; filename="{evidence["evidence_id"]}.jpg"'
+    ]
+    assert claim["claim_id"] not in query["response-content-disposition"][0]
 
 
 def test_P10_a_key_no_claim_issued_is_deleted(api, delivered, stack, container):

@@ -1008,7 +1008,10 @@ class OrderModel(RuleBasedStateMachine):
         return issued
 
     @precondition(lambda self: self.tickets)
-    @rule(data=st.data(), body=st.sampled_from(["as_declared", "shorter", "other_type", "text"]))
+    @rule(
+        data=st.data(),
+        body=st.sampled_from(["as_declared", "shorter", "other_type", "text", "stored_as_html"]),
+    )
     def customer_uploads(self, data: st.DataObject, body: str) -> None:
         """The file reaches the bucket through its ticket, and the S3 event runs the check
         (a second upload to a used ticket, and re-delivered S3 events, included)."""
@@ -1023,8 +1026,13 @@ class OrderModel(RuleBasedStateMachine):
                 declared = "image/png" if declared != "image/png" else "image/jpeg"
             size = ticket.size_bytes if body != "shorter" else max(1, ticket.size_bytes // 2)
             content = _file_bytes(declared, size)
-        self.store.post(ticket.key, content)
+        if body == "stored_as_html":  # a POST that broke the policy's Content-Type condition
+            self.store.put(ticket.key, content, "text/html")
+        else:
+            self.store.post(ticket.key, content)
         result = self.claims.check_upload(ticket.key)
+        if body == "stored_as_html":
+            assert result != "verified"  # P10: served as stored, so it must be stored as declared
         COVERAGE[f"check upload: {result}"] += 1
         evidence = self.stored(ticket.order_id).claim(ticket.claim_id)
         found = evidence.evidence_by_id(ticket.evidence_id)

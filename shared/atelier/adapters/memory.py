@@ -26,6 +26,7 @@ from atelier.ports import (
     Page,
     SessionState,
     SessionStatus,
+    StoredObject,
     UploadTicket,
     payment_request_changed,
 )
@@ -264,12 +265,13 @@ class InMemoryPaymentGateway:
 
 class InMemoryEvidenceStore:
     """The EvidenceStore port (ports.py) over a dict of versioned objects. `post` is the
-    customer's presigned POST: S3 enforces the ticket's size range, so a body outside it is
-    never stored."""
+    customer's presigned POST: S3 enforces the ticket's size range and Content-Type, so a body
+    outside them is never stored; `put` stores anything, as a POST that broke the policy would
+    be on an emulation that does not enforce it."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.objects: dict[str, list[tuple[str, bytes]]] = {}
+        self.objects: dict[str, list[tuple[str, bytes, str]]] = {}
         self.tickets: dict[str, tuple[str, int]] = {}
         self._versions = itertools.count(1)
 
@@ -285,31 +287,37 @@ class InMemoryEvidenceStore:
         ticket = self.tickets.get(key)
         if ticket is None or not 1 <= len(body) <= ticket[1]:
             return None
+        return self.put(key, body, ticket[0])
+
+    def put(self, key: str, body: bytes, content_type: str) -> str:
         version_id = f"v{next(self._versions)}"
-        self.objects.setdefault(key, []).append((version_id, body))
+        self.objects.setdefault(key, []).append((version_id, body, content_type))
         return version_id
 
-    def head(self, key: str) -> tuple[int, str] | None:
+    def head(self, key: str) -> StoredObject | None:
         versions = self.objects.get(key)
         if not versions:
             return None
-        version_id, body = versions[-1]
-        return len(body), version_id
+        version_id, body, content_type = versions[-1]
+        return StoredObject(len(body), version_id, content_type)
 
     def leading_bytes(self, key: str, version_id: str, count: int) -> bytes:
-        for stored_id, body in self.objects.get(key, []):
+        for stored_id, body, _ in self.objects.get(key, []):
             if stored_id == version_id:
                 return body[:count]
         raise KeyError(f"no version {version_id} of {key}")
 
     def delete_version(self, key: str, version_id: str) -> None:
-        self.objects[key] = [(v, b) for v, b in self.objects.get(key, []) if v != version_id]
+        self.objects[key] = [o for o in self.objects.get(key, []) if o[0] != version_id]
 
-    def download_url(self, key: str, version_id: str) -> str:
-        return f"https://evidence.example/{key}?versionId={version_id}"
+    def download_url(self, key: str, version_id: str, *, content_type: str, filename: str) -> str:
+        return (
+            f"https://evidence.example/{key}?versionId={version_id}"
+            f"&response-content-type={content_type}&attachment={filename}"
+        )
 
     def has_version(self, key: str, version_id: str) -> bool:
-        return any(v == version_id for v, _ in self.objects.get(key, []))
+        return any(o[0] == version_id for o in self.objects.get(key, []))
 
 
 class InMemoryEmailSender:
