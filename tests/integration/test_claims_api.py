@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
+from atelier.domain.errors import ConflictError
 from atelier.domain.webhook_signature import sign_payload
 from infra.local.runtime import FunctionHost
 from tests.factories import order_body, ring, stripe_session_event
@@ -405,3 +406,105 @@ def test_an_upload_check_and_a_claim_decision_each_read_the_order_once(
     counted.clear()
     api.staff("GET", "/staff/claims?status=APPROVED")
     assert counted == {"Query": 1, "GetItem": 1}  # the queue, then each claim's order
+
+
+# ---------------------------------------------------------------------------- bounded uploads
+
+
+def dynamodb_item_size(item):
+    """An item's size as DynamoDB counts it against its 400 KB limit: names and values in
+    UTF-8, numbers about one byte per two digits, 3 bytes per map or list plus 1 per element."""
+
+    def value_size(value):
+        ((kind, inner),) = value.items()
+        if kind in ("S", "B"):
+            return len(inner.encode() if kind == "S" else inner)
+        if kind == "N":
+            return (len(inner.lstrip("-").replace(".", "")) + 1) // 2 + 1
+        if kind in ("BOOL", "NULL"):
+            return 1
+        if kind == "L":
+            return 3 + sum(1 + value_size(v) for v in inner)
+        if kind == "M":
+            return 3 + sum(1 + len(k.encode()) + value_size(v) for k, v in inner.items())
+        return sum(len(x.encode()) for x in inner)  # SS / NS
+
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+
+
+def test_P10_a_claim_takes_at_most_20_uploads_counting_rejected_ones(
+    api, delivered, stack, container
+):
+    claim = file_claim(api, delivered).json
+    for _ in range(20):
+        reply, _ = ticket(api, delivered, claim, path="upload", size=100)
+        assert reply.status == 201, reply.raw
+        key = reply.json["fields"]["key"]
+        assert upload_and_check(stack, container, key, b"junk, not a photo") == "rejected"
+
+    refused, _ = ticket(api, delivered, claim, path="upload", size=100)
+
+    assert refused.status == 409, refused.raw
+    error = refused.json["error"]
+    assert error["code"] == "EVIDENCE_UPLOADS_EXHAUSTED"
+    assert "20 uploads" in error["message"] and "rejected" in error["message"]
+    assert "messages" in error["message"]  # what to do now
+    assert error["details"] == {"max_uploads": 20, "uploads": 20}
+    read = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}").json
+    assert len(read["evidence"]) == 20  # the refused attempt changed nothing
+
+
+def test_P10_the_order_item_stays_small_after_1000_upload_attempts(
+    api, delivered, stack, container
+):
+    """640 rejected uploads used to push the order item past DynamoDB's 400 KB, after which no
+    save of the order worked. Now the claim's tickets are capped, so the item is bounded."""
+    claims = container.claims
+    oid = delivered["order_id"]
+    claim = claims.file("cust-a", oid, "DAMAGED", "The stone fell out. " * 100)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = container.settings.evidence_bucket
+    refused = 0
+
+    def order_item_size():
+        key = {"pk": {"S": f"ORDER#{oid}"}, "sk": {"S": "ORDER"}}
+        table = container.settings.table_name
+        return dynamodb_item_size(container.dynamodb.get_item(TableName=table, Key=key)["Item"])
+
+    for attempt in range(1000):
+        if attempt % 25 == 0:  # fail as soon as the bound is crossed, not at the 400 KB wall
+            assert order_item_size() < 64 * 1024, attempt
+        try:
+            issued = claims.ticket("cust-a", oid, claim.claim_id, "x" * 200, "image/jpeg", 1000)
+        except ConflictError as exc:
+            assert exc.code == "EVIDENCE_UPLOADS_EXHAUSTED", exc
+            refused += 1
+            continue
+        key = issued.ticket.fields["key"]
+        body = JPEG[:1000] if attempt == 0 else b"junk"
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="image/jpeg")
+        claims.check_upload(key)
+
+    assert refused == 980
+    assert order_item_size() < 64 * 1024  # of DynamoDB's 400 KB
+    submitted = api.call("POST", f"/orders/{oid}/claims/{claim.claim_id}/submit")
+    assert submitted.status == 200, submitted.raw  # the order still saves
+
+
+def test_P10_an_order_takes_at_most_5_claims_so_its_item_stays_bounded(
+    api, delivered, stack, container
+):
+    for _ in range(5):
+        claim = submitted_claim(api, delivered, stack, container)
+        rejected = api.staff(
+            "POST",
+            f"/staff/claims/{claim['claim_id']}/decision",
+            {"decision": "REJECT", "note": "The photos show wear from use."},
+        )
+        assert rejected.status == 200, rejected.raw
+
+    sixth = file_claim(api, delivered)
+
+    assert sixth.status == 409, sixth.raw
+    assert sixth.json["error"]["code"] == "CLAIM_LIMIT_REACHED"
+    assert "messages" in sixth.json["error"]["message"]

@@ -11,7 +11,9 @@ from typing import Any, Literal
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.catalog import CustomizationRange, ExpressionOptions, Product
 from atelier.domain.claims import (
+    MAX_CLAIMS_PER_ORDER,
     MAX_EVIDENCE_FILES,
+    MAX_UPLOADS_PER_CLAIM,
     Claim,
     ClaimReason,
     ClaimStatus,
@@ -926,6 +928,13 @@ class Order:
             )
         if any(c.is_open for c in self.claims):
             raise ConflictError("This order already has an open claim.", code="CLAIM_OPEN")
+        if len(self.claims) >= MAX_CLAIMS_PER_ORDER:
+            raise ConflictError(
+                f"An order takes at most {MAX_CLAIMS_PER_ORDER} quality claims, and this one "
+                "has had them all. Write to us in the order's messages and we will help.",
+                code="CLAIM_LIMIT_REACHED",
+                details={"max_claims": MAX_CLAIMS_PER_ORDER},
+            )
         claim = Claim(claim_id, ClaimStatus.AWAITING_EVIDENCE, parsed, description, now, deadline)
         self.claims += (claim,)
         self._record(
@@ -940,6 +949,14 @@ class Order:
     def add_evidence(self, claim_id: str, evidence: Evidence, now: datetime) -> None:
         """A ticket for one more file (the caller checked its declared type and size)."""
         claim = self._claim_accepting_evidence(claim_id, now)
+        if len(claim.evidence) >= MAX_UPLOADS_PER_CLAIM:
+            raise ConflictError(
+                f"This claim has had {MAX_UPLOADS_PER_CLAIM} uploads, the most a claim takes "
+                "(rejected uploads count too). Submit it with the files already verified, or "
+                "write to us in the order's messages to send more.",
+                code="EVIDENCE_UPLOADS_EXHAUSTED",
+                details={"max_uploads": MAX_UPLOADS_PER_CLAIM, "uploads": len(claim.evidence)},
+            )
         live = [e for e in claim.evidence if e.status is not EvidenceStatus.REJECTED]
         if len(live) >= MAX_EVIDENCE_FILES:
             raise InvalidRequestError(
