@@ -203,9 +203,7 @@ def list_designs(
         get_container().orders, status, product_id=product_id, limit=limit, cursor=cursor
     )
     return DesignPage(
-        items=[
-            DesignView(**{**vars(d), "evidence_keys": list(d.evidence_keys)}) for d in page.items
-        ],
+        items=[DesignView(**vars(d)) for d in page.items],
         next_cursor=page.next_cursor,
     )
 

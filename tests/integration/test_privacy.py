@@ -1,5 +1,6 @@
 """P6: the design export carries no personal data; erasure anonymizes finished orders only."""
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -104,3 +105,80 @@ def test_P6_erasure_waits_for_the_claim_window_then_keeps_only_the_books(api, sh
     again = api.staff("POST", "/staff/customers/cust-a/erase")
     assert again.json["already_erased"] == 1 and again.json["erased_order_ids"] == []
     assert api.call("POST", "/staff/customers/cust-a/erase").status == 403
+
+
+def test_P6_a_design_export_of_a_real_order_with_a_claim_photo_cannot_lead_back(
+    api, shop, clock, stack, container
+):
+    """A ring with a free-text style, an engraving and remarks (reviewed and accepted), and a
+    charm with a chosen face and a free-text color, each paid, shipped and delivered through
+    the handlers; the ring's claim has a verified photo. Nothing in the export names an order,
+    a claim, a file or the customer, and no text the customer typed is in it."""
+    from tests.integration.test_claims_api import JPEG, upload_and_check
+
+    ring_order = delivered_order(
+        api,
+        clock,
+        customization={
+            "style": "Canary twist",
+            "color": "gold",
+            "expression": "CANARY",
+            "remarks": "CANARY remarks",
+        },
+    )
+    charm_order = delivered_order(
+        api,
+        clock,
+        product_id="bear-charm",
+        size=None,
+        customization={"color": "Canary blue", "expression": "winking"},
+    )
+    oid = ring_order["order_id"]
+    claim = api.call(
+        "POST", f"/orders/{oid}/claims", {"reason": "DAMAGED", "description": "CANARY claim"}
+    ).json
+    ticket = api.call(
+        "POST",
+        f"/orders/{oid}/claims/{claim['claim_id']}/evidence",
+        {"filename": "canary-ring.jpg", "content_type": "image/jpeg", "size_bytes": len(JPEG)},
+    ).json
+    assert upload_and_check(stack, container, ticket["fields"]["key"], JPEG) == "verified"
+    assert api.call("POST", f"/orders/{oid}/claims/{claim['claim_id']}/submit").status == 200
+    rejected = api.staff(
+        "POST",
+        f"/staff/claims/{claim['claim_id']}/decision",
+        {"decision": "REJECT", "note": "Wear from use."},
+    )
+    assert rejected.status == 200, rejected.raw
+
+    reply = api.staff("GET", "/staff/designs?status=DELIVERED")
+
+    assert reply.status == 200, reply.raw
+    designs = {d["product_id"]: d for d in reply.json["items"]}
+    assert designs["signet-ring"] == {
+        "design_id": designs["signet-ring"]["design_id"],
+        "product_id": "signet-ring",
+        "product_name": "Signet Ring",
+        "style": None,  # typed by the customer, not one of the ring's styles
+        "color": "gold",  # one of the ring's published colors
+        "expression": None,  # an engraving is text
+    }
+    assert designs["bear-charm"]["expression"] == "winking"  # a published face
+    assert designs["bear-charm"]["color"] is None  # typed, not published
+    export = reply.raw.decode().lower()
+    secrets = [
+        *CANARIES,
+        "canary",
+        "claims/",
+        "evd_",
+        "clm_",
+        ticket["evidence_id"],
+        claim["claim_id"],
+        "canary-ring.jpg",
+    ]
+    for order in (ring_order, charm_order):
+        secrets += [order["order_id"], order["order_id"].removeprefix("ord_")]
+        # nor a stable stand-in for the order id that anyone holding the id could recompute
+        secrets.append(hashlib.sha256(order["order_id"].encode()).hexdigest()[:20])
+    for secret in secrets:
+        assert secret.lower() not in export, secret

@@ -18,29 +18,46 @@ DESIGN_STATUSES = (OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED, OrderStatus.D
 
 @dataclass(frozen=True)
 class Design:
-    """A customization as the shop may reuse it: never who asked for it. The engraving text and
-    remarks are personal data (P6) and are left out; a chosen face or option is not."""
+    """A customization as the shop may reuse it: never who asked for it, nor which order it was.
 
-    design_id: str  # stable, and not the order id: a design cannot lead back to a customer
+    Only what the product publishes is exported: a style, color or expression (a face) chosen
+    from the product's range, as the catalog spells it. Whatever the customer typed — a style
+    outside the range, an engraving, remarks — is theirs and left out (P6), and so are claim
+    photos (defect evidence, not design material), ids and dates."""
+
+    design_id: str  # the design's own: the same choices on the same product, the same id
     product_id: str
     product_name: str
     style: str | None
     color: str | None
     expression: str | None
-    evidence_keys: tuple[str, ...] = ()
+
+
+def _published(value: str | None, options: tuple[str, ...]) -> str | None:
+    """`value` in the catalog's spelling when the product offers it, else None."""
+    if value is None:
+        return None
+    return next((o for o in options if o.casefold() == value.casefold()), None)
 
 
 def design_of(order: Order) -> Design:
-    chosen_face = isinstance(order.product.customization.expression, ExpressionOptions)
+    published = order.product.customization
     c = order.customization
+    faces = published.expression
+    style = _published(c.style, published.style.options)
+    color = _published(c.color, published.color.options)
+    expression = (
+        _published(c.expression, faces.options) if isinstance(faces, ExpressionOptions) else None
+    )
+    # Built from what is exported and nothing else, so it can lead nowhere the design cannot.
+    content = "\n".join([order.product_id, style or "", color or "", expression or ""])
     return Design(
-        design_id="dsn_" + hashlib.sha256(order.order_id.encode()).hexdigest()[:20],
+        design_id="dsn_" + hashlib.sha256(content.encode()).hexdigest()[:20],
         product_id=order.product_id,
         product_name=order.product.name,
-        style=c.style,
-        color=c.color,
-        expression=c.expression if chosen_face else None,
-        evidence_keys=tuple(e.key for claim in order.claims for e in claim.verified),
+        style=style,
+        color=color,
+        expression=expression,
     )
 
 
