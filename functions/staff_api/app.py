@@ -219,7 +219,9 @@ def erase_customer(customer_id: Annotated[str, Path(max_length=128)]) -> Erasure
     the books."""
     actor = auth.staff_id(app)
     c = get_container()
-    report = privacy.erase_customer(c.orders, c.clock, actor, customer_id)
+    report = privacy.erase_customer(
+        c.orders, c.clock, actor, customer_id, idempotency=c.idempotency_records()
+    )
     return ErasureView(
         erased_order_ids=report.erased,
         already_erased=report.already_erased,

@@ -142,6 +142,14 @@ class EvidenceStore(Protocol):
         the object was stored with."""
 
 
+class IdempotencyRecords(Protocol):
+    """What the Idempotency-Key layer of `POST /orders` keeps: the first answer, per
+    (customer, key), for 24 h."""
+
+    def forget(self, customer_id: str, key: str) -> None:
+        """Delete what is kept under (customer, key); nothing happens when nothing is."""
+
+
 class EventPublisher(Protocol):
     def publish(self, event: DomainEvent) -> None:
         """Put one event on the bus; raises ServiceUnavailableError when it was not taken."""

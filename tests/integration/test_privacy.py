@@ -182,3 +182,38 @@ def test_P6_a_design_export_of_a_real_order_with_a_claim_photo_cannot_lead_back(
         secrets.append(hashlib.sha256(order["order_id"].encode()).hexdigest()[:20])
     for secret in secrets:
         assert secret.lower() not in export, secret
+
+
+def test_P6_an_idempotency_key_replay_after_erasure_answers_no_personal_data(api, shop, container):
+    """Erasure purges what the Idempotency-Key layer keeps for the customer's orders: a replay
+    within its 24 h no longer answers the first body (remarks, engraving, contact), and it
+    places no new order either: it is a 409 that asks for a new key (decision 36)."""
+    body = order_body(
+        contact={"name": "Canary Lovelace", "email": "canary@example.com", "phone": "555-0199"},
+        shipping_address={
+            "line1": "42 Canary Row",
+            "city": "Monterey",
+            "postal_code": "93940",
+            "country": "US",
+        },
+        customization={"style": "oval", "expression": "CANARY", "remarks": "CANARY remarks"},
+    )
+    key = {"Idempotency-Key": "canary-order-1"}
+    placed = api.call("POST", "/orders", body, headers=key)
+    assert placed.status == 201, placed.raw
+    oid = placed.json["order_id"]
+    assert api.call("POST", "/orders", body, headers=key).json == placed.json  # a replay, as kept
+    assert api.call("POST", f"/orders/{oid}/cancel").status == 200
+    erased = api.staff("POST", "/staff/customers/cust-a/erase")
+    assert erased.json["erased_order_ids"] == [oid], erased.raw
+
+    replay = api.call("POST", "/orders", body, headers=key)
+
+    assert replay.status == 409, replay.raw
+    assert replay.json["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert "erased" in replay.json["error"]["message"]
+    for canary in CANARIES:
+        assert canary not in replay.raw.decode()
+    kept = container.dynamodb.scan(TableName=container.settings.idempotency_table_name)["Items"]
+    assert not [item for item in kept if "CANARY" in json.dumps(item)]  # nothing left behind
+    assert [o["order_id"] for o in api.call("GET", "/orders").json["items"]] == [oid]

@@ -53,6 +53,7 @@ from hypothesis.stateful import (
 
 from atelier.adapters.memory import (
     InMemoryEvidenceStore,
+    InMemoryIdempotencyRecords,
     InMemoryOrderRepository,
     InMemoryPaymentGateway,
     InMemoryProductRepository,
@@ -227,6 +228,7 @@ class OrderModel(RuleBasedStateMachine):
         self.gateway = ModelGateway()
         self.clock = FixedClock(STARTS[0])
         self.store = InMemoryEvidenceStore(self.clock)
+        self.idempotency = InMemoryIdempotencyRecords()
         self.workshop = Workshop(self.orders, self.gateway, self.clock, CALENDAR)
         self.claims = Claims(self.orders, self.store, self.clock, CALENDAR)
         self.order_ids: list[str] = []
@@ -943,7 +945,9 @@ class OrderModel(RuleBasedStateMachine):
     def staff_erase_customer(self, customer: str) -> None:
         """P6: the customer's personal data is erased from their finished orders."""
         now = self.clock.now()
-        report = erase_customer(self.orders, self.clock, "staff:model", customer)
+        report = erase_customer(
+            self.orders, self.clock, "staff:model", customer, idempotency=self.idempotency
+        )
         COVERAGE["erasure: erased"] += len(report.erased)
         COVERAGE["erasure: still active"] += len(report.still_active)
         for order_id in report.erased:
@@ -1605,7 +1609,9 @@ def test_P6_an_order_paid_in_time_is_never_erased_before_it_is_made() -> None:
     w.pay_session(placed.checkout.session_id, deliver=False)  # paid in time, webhook pending
     w.clock.set(placed.payment_due_at + timedelta(minutes=1))
 
-    erase_customer(w.orders, w.clock, "staff:x", "cust-a")  # the customer asked to be forgotten
+    erase_customer(
+        w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency
+    )  # the customer asked to be forgotten
     expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
 
     order = w.stored(order_id)
@@ -1643,7 +1649,7 @@ def test_P6_an_expired_order_is_erased_only_once_no_payment_in_time_can_still_ar
     assert w.stored(order_id).status is S.EXPIRED
 
     w.clock.set(due + PAYMENT_EVENT_HORIZON)  # Stripe may still be resending the event
-    erase_customer(w.orders, w.clock, "staff:x", "cust-a")
+    erase_customer(w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency)
     assert not w.stored(order_id).erased
     assert w.apply(late_event) is Outcome.CONFIRMED  # P3: the payment counts
     assert w.stored(order_id).status is S.IN_PRODUCTION
@@ -1658,7 +1664,7 @@ def test_P6_a_payment_event_for_an_erased_order_is_refunded_not_made() -> None:
     w.clock.set(due + timedelta(minutes=1))
     expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
     w.clock.set(due + PAYMENT_EVENT_HORIZON + timedelta(seconds=1))
-    erase_customer(w.orders, w.clock, "staff:x", "cust-a")
+    erase_customer(w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency)
     assert w.stored(order_id).erased
 
     assert w.apply(resent) is Outcome.REFUNDED  # resent by hand after the horizon

@@ -320,6 +320,18 @@ class InMemoryEvidenceStore:
         return any(o[0] == version_id for o in self.objects.get(key, []))
 
 
+class InMemoryIdempotencyRecords:
+    """The Idempotency-Key layer's records, as (customer, key) -> the answer kept."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str], dict[str, object]] = {}
+        self.forgotten: list[tuple[str, str]] = []
+
+    def forget(self, customer_id: str, key: str) -> None:
+        self.kept.pop((customer_id, key), None)
+        self.forgotten.append((customer_id, key))
+
+
 class InMemoryEmailSender:
     """Keeps what it was asked to send; `fail_next` makes the next sends fail as SES does
     when it throttles."""

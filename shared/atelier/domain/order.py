@@ -271,6 +271,9 @@ class Order:
     delay: Delay | None = None
     shipment: Shipment | None = None
     checkout: Checkout | None = None
+    # The customer's Idempotency-Key that placed the order, while the idempotency layer may
+    # still hold the answer (with personal data) under it: erasure purges that answer (P6).
+    idempotency_key: str | None = None
     # Transitions made since load, committed with the order in one transaction.
     new_history: list[HistoryEntry] = field(default_factory=list, compare=False, repr=False)
     # What storage holds, as last read or written: the condition of the next save.
@@ -293,6 +296,7 @@ class Order:
         checkout: Checkout,
         now: datetime,
         reminder_lead: timedelta = timedelta(hours=4),
+        idempotency_key: str | None = None,
     ) -> Order:
         due = now + PAYMENT_WINDOW
         order = cls(
@@ -312,6 +316,7 @@ class Order:
             review=Review(required=bool(reasons), reasons=tuple(reasons)),
             checkout=checkout,
             reminder_at=due - reminder_lead if reminder_lead < PAYMENT_WINDOW else None,
+            idempotency_key=idempotency_key,
             version=0,
         )
         order._record(
@@ -1134,6 +1139,7 @@ class Order:
                 details={"status": self.status},
             )
         self.contact = Contact(ERASED, ERASED_EMAIL, None)
+        self.idempotency_key = None  # the caller purges what the key kept, before and after
         self.shipping_address = Address(ERASED, ERASED, ERASED, self.shipping_address.country)
         text_expression = not isinstance(self.product.customization.expression, ExpressionOptions)
         self.customization = replace(

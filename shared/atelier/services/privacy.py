@@ -10,7 +10,7 @@ from atelier.domain.catalog import ExpressionOptions
 from atelier.domain.errors import ConflictError
 from atelier.domain.order import Order, OrderStatus
 from atelier.observability import logger
-from atelier.ports import Clock, OrderRepository, Page
+from atelier.ports import Clock, IdempotencyRecords, OrderRepository, Page
 
 # Agreed designs: the request was accepted (in production or later).
 DESIGN_STATUSES = (OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -89,9 +89,20 @@ class ErasureReport:
 
 
 def erase_customer(
-    orders: OrderRepository, clock: Clock, actor: str, customer_id: str
+    orders: OrderRepository,
+    clock: Clock,
+    actor: str,
+    customer_id: str,
+    *,
+    idempotency: IdempotencyRecords,
 ) -> ErasureReport:
-    """Anonymize every finished order of the customer; active ones are listed, untouched."""
+    """Anonymize every finished order of the customer; active ones are listed, untouched.
+
+    What the Idempotency-Key layer kept for an erased order (its first answer, with the
+    contact, remarks and engraving) is deleted by its key, which the order records: before the
+    erased order is saved, so a failed save leaves the key for a retry, and again after, so a
+    replay that re-stored the answer in between is gone too. A replay then places nothing and
+    answers a 409 (`create_order`)."""
     report = ErasureReport()
     now = clock.now()
     cursor: str | None = None
@@ -101,12 +112,17 @@ def erase_customer(
             if order.erased:
                 report.already_erased += 1
                 continue
+            key = order.idempotency_key
             try:
                 order.erase_personal_data(actor, now)
             except ConflictError:
                 report.still_active.append(order.order_id)
                 continue
+            if key is not None:
+                idempotency.forget(customer_id, key)
             orders.save(order)
+            if key is not None:
+                idempotency.forget(customer_id, key)
             orders.redact_messages(order.order_id)
             report.erased.append(order.order_id)
         cursor = page.next_cursor
