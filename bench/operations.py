@@ -186,7 +186,7 @@ class Flows:
         """The object the presigned POST stores, then S3's event to evidence_upload."""
         key = f"claims/{claim['claim_id']}/{ticket['evidence_id']}"
         bucket = self.stack.bucket("EvidenceBucket")
-        self.stack.s3.put_object(Bucket=bucket, Key=key, Body=PHOTO)
+        self.stack.s3.put_object(Bucket=bucket, Key=key, Body=PHOTO, ContentType="image/jpeg")
         event = {
             "version": "0",
             "detail-type": "Object Created",

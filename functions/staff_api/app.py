@@ -234,9 +234,7 @@ def list_designs(
         get_container().orders, status, product_id=product_id, limit=limit, cursor=cursor
     )
     return DesignPage(
-        items=[
-            DesignView(**{**vars(d), "evidence_keys": list(d.evidence_keys)}) for d in page.items
-        ],
+        items=[DesignView(**vars(d)) for d in page.items],
         next_cursor=page.next_cursor,
     )
 
@@ -253,7 +251,9 @@ def erase_customer(customer_id: Annotated[str, Path(max_length=128)]) -> Erasure
     the books."""
     actor = auth.staff_id(app)
     c = get_container()
-    report = privacy.erase_customer(c.orders, c.clock, actor, customer_id)
+    report = privacy.erase_customer(
+        c.orders, c.clock, actor, customer_id, idempotency=c.idempotency_records()
+    )
     return ErasureView(
         erased_order_ids=report.erased,
         already_erased=report.already_erased,

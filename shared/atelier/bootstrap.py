@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         EmailSender,
         EventPublisher,
         EvidenceStore,
+        IdempotencyRecords,
         OrderRepository,
         PaymentGateway,
         ProductRepository,
@@ -175,6 +176,12 @@ class Container:
                 self.settings.idempotency_table_name, self.dynamodb
             )
         return self._idempotency[purpose]
+
+    def idempotency_records(self) -> IdempotencyRecords:
+        """The Idempotency-Key records of POST /orders, for erasure (P6)."""
+        from atelier.adapters.idempotency import PowertoolsIdempotencyRecords
+
+        return PowertoolsIdempotencyRecords(self.idempotency("orders"))
 
 
 def _sdk_config() -> Any:

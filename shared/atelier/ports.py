@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
 from atelier.domain.claims import ClaimStatus
@@ -150,21 +150,39 @@ class UploadTicket:
     expires_at: datetime
 
 
+class StoredObject(NamedTuple):
+    """What the store reports about an object's newest version."""
+
+    size: int
+    version_id: str
+    content_type: str  # as stored: the type the file will be served as unless told otherwise
+
+
 class EvidenceStore(Protocol):
     """Where claim photos and videos live (one private, versioned bucket)."""
 
     def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket:
         """A presigned POST pinned to this key, type and size, valid 15 minutes at most."""
 
-    def head(self, key: str) -> tuple[int, str] | None:
-        """(size, version id) of the newest version, or None when there is none."""
+    def head(self, key: str) -> StoredObject | None:
+        """Size, version id and stored Content-Type of the newest version, or None."""
 
     def leading_bytes(self, key: str, version_id: str, count: int) -> bytes: ...
 
     def delete_version(self, key: str, version_id: str) -> None: ...
 
-    def download_url(self, key: str, version_id: str) -> str:
-        """A presigned GET of that version, valid 5 minutes at most."""
+    def download_url(self, key: str, version_id: str, *, content_type: str, filename: str) -> str:
+        """A presigned GET of that version, valid 5 minutes at most, served as `content_type`
+        and as an attachment named `filename` (letters, digits, `.`, `_`, `-`), whatever type
+        the object was stored with."""
+
+
+class IdempotencyRecords(Protocol):
+    """What the Idempotency-Key layer of `POST /orders` keeps: the first answer, per
+    (customer, key), for 24 h."""
+
+    def forget(self, customer_id: str, key: str) -> None:
+        """Delete what is kept under (customer, key); nothing happens when nothing is."""
 
 
 class EventPublisher(Protocol):

@@ -4,10 +4,12 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
 
+from atelier.domain.errors import ConflictError
 from atelier.domain.webhook_signature import sign_payload
 from infra.local.runtime import FunctionHost
 from tests.factories import order_body, ring, stripe_session_event
@@ -109,10 +111,13 @@ def ticket(api, order, claim, path="photo.jpg", content_type="image/jpeg", size=
     return reply, data
 
 
-def upload_and_check(stack, container, key, data):
-    """Put the object as the presigned POST would, then deliver S3's EventBridge event."""
+def upload_and_check(stack, container, key, data, content_type="image/jpeg"):
+    """Put the object as the presigned POST would (its Content-Type the ticket's, unless the
+    POST broke the policy), then deliver S3's EventBridge event."""
     s3 = boto3.client("s3", region_name="us-east-1")
-    s3.put_object(Bucket=container.settings.evidence_bucket, Key=key, Body=data)
+    s3.put_object(
+        Bucket=container.settings.evidence_bucket, Key=key, Body=data, ContentType=content_type
+    )
     event = {
         "version": "0",
         "detail-type": "Object Created",
@@ -229,7 +234,7 @@ def test_P10_bad_uploads_are_rejected_and_deleted(
     reply, _ = ticket(api, delivered, claim, path="upload", content_type=declared, size=size)
     assert reply.status == 201, reply.raw
     key = f"claims/{claim['claim_id']}/{reply.json['evidence_id']}"
-    assert upload_and_check(stack, container, key, data) == "rejected"
+    assert upload_and_check(stack, container, key, data, declared) == "rejected"
     evidence = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}").json[
         "evidence"
     ][0]
@@ -238,6 +243,44 @@ def test_P10_bad_uploads_are_rejected_and_deleted(
     s3 = boto3.client("s3", region_name="us-east-1")
     versions = s3.list_object_versions(Bucket=container.settings.evidence_bucket, Prefix=key)
     assert not versions.get("Versions")
+
+
+JPEG_PREFIXED_HTML = b"\xff\xd8\xff\xe0<html><script>alert(document.cookie)</script></html>"
+
+
+def test_P10_a_jpeg_prefixed_page_stored_as_text_html_is_rejected_and_deleted(
+    api, delivered, stack, container
+):
+    """The leading bytes are a JPEG's, but the object was stored as text/html (moto takes a
+    POST that breaks the policy's Content-Type condition): rejected, and the version deleted."""
+    claim = file_claim(api, delivered).json
+    reply, _ = ticket(api, delivered, claim, path="upload", size=len(JPEG_PREFIXED_HTML))
+    key = reply.json["fields"]["key"]
+
+    outcome = upload_and_check(stack, container, key, JPEG_PREFIXED_HTML, "text/html")
+
+    assert outcome == "rejected"
+    read = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}").json
+    assert read["evidence"][0]["status"] == "REJECTED"
+    assert "image/jpeg" in read["evidence"][0]["rejection_reason"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    versions = s3.list_object_versions(Bucket=container.settings.evidence_bucket, Prefix=key)
+    assert not versions.get("Versions")
+
+
+def test_P10_staff_links_serve_evidence_as_its_declared_type_and_as_an_attachment(
+    api, delivered, stack, container
+):
+    claim = submitted_claim(api, delivered, stack, container)
+    queue = api.staff("GET", "/staff/claims?status=SUBMITTED").json["items"]
+    evidence = queue[0]["evidence"][0]
+    query = parse_qs(urlsplit(evidence["download_url"]).query)
+
+    assert query["response-content-type"] == ["image/jpeg"]
+    assert query["response-content-disposition"] == [
+        f'attachment; filename="{evidence["evidence_id"]}.jpg"'
+    ]
+    assert claim["claim_id"] not in query["response-content-disposition"][0]
 
 
 def test_P10_a_key_no_claim_issued_is_deleted(api, delivered, stack, container):
@@ -363,3 +406,105 @@ def test_an_upload_check_and_a_claim_decision_each_read_the_order_once(
     counted.clear()
     api.staff("GET", "/staff/claims?status=APPROVED")
     assert counted == {"Query": 1, "GetItem": 1}  # the queue, then each claim's order
+
+
+# ---------------------------------------------------------------------------- bounded uploads
+
+
+def dynamodb_item_size(item):
+    """An item's size as DynamoDB counts it against its 400 KB limit: names and values in
+    UTF-8, numbers about one byte per two digits, 3 bytes per map or list plus 1 per element."""
+
+    def value_size(value):
+        ((kind, inner),) = value.items()
+        if kind in ("S", "B"):
+            return len(inner.encode() if kind == "S" else inner)
+        if kind == "N":
+            return (len(inner.lstrip("-").replace(".", "")) + 1) // 2 + 1
+        if kind in ("BOOL", "NULL"):
+            return 1
+        if kind == "L":
+            return 3 + sum(1 + value_size(v) for v in inner)
+        if kind == "M":
+            return 3 + sum(1 + len(k.encode()) + value_size(v) for k, v in inner.items())
+        return sum(len(x.encode()) for x in inner)  # SS / NS
+
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+
+
+def test_P10_a_claim_takes_at_most_20_uploads_counting_rejected_ones(
+    api, delivered, stack, container
+):
+    claim = file_claim(api, delivered).json
+    for _ in range(20):
+        reply, _ = ticket(api, delivered, claim, path="upload", size=100)
+        assert reply.status == 201, reply.raw
+        key = reply.json["fields"]["key"]
+        assert upload_and_check(stack, container, key, b"junk, not a photo") == "rejected"
+
+    refused, _ = ticket(api, delivered, claim, path="upload", size=100)
+
+    assert refused.status == 409, refused.raw
+    error = refused.json["error"]
+    assert error["code"] == "EVIDENCE_UPLOADS_EXHAUSTED"
+    assert "20 uploads" in error["message"] and "rejected" in error["message"]
+    assert "messages" in error["message"]  # what to do now
+    assert error["details"] == {"max_uploads": 20, "uploads": 20}
+    read = api.call("GET", f"/orders/{delivered['order_id']}/claims/{claim['claim_id']}").json
+    assert len(read["evidence"]) == 20  # the refused attempt changed nothing
+
+
+def test_P10_the_order_item_stays_small_after_1000_upload_attempts(
+    api, delivered, stack, container
+):
+    """640 rejected uploads used to push the order item past DynamoDB's 400 KB, after which no
+    save of the order worked. Now the claim's tickets are capped, so the item is bounded."""
+    claims = container.claims
+    oid = delivered["order_id"]
+    claim = claims.file("cust-a", oid, "DAMAGED", "The stone fell out. " * 100)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = container.settings.evidence_bucket
+    refused = 0
+
+    def order_item_size():
+        key = {"pk": {"S": f"ORDER#{oid}"}, "sk": {"S": "ORDER"}}
+        table = container.settings.table_name
+        return dynamodb_item_size(container.dynamodb.get_item(TableName=table, Key=key)["Item"])
+
+    for attempt in range(1000):
+        if attempt % 25 == 0:  # fail as soon as the bound is crossed, not at the 400 KB wall
+            assert order_item_size() < 64 * 1024, attempt
+        try:
+            issued = claims.ticket("cust-a", oid, claim.claim_id, "x" * 200, "image/jpeg", 1000)
+        except ConflictError as exc:
+            assert exc.code == "EVIDENCE_UPLOADS_EXHAUSTED", exc
+            refused += 1
+            continue
+        key = issued.ticket.fields["key"]
+        body = JPEG[:1000] if attempt == 0 else b"junk"
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="image/jpeg")
+        claims.check_upload(key)
+
+    assert refused == 980
+    assert order_item_size() < 64 * 1024  # of DynamoDB's 400 KB
+    submitted = api.call("POST", f"/orders/{oid}/claims/{claim.claim_id}/submit")
+    assert submitted.status == 200, submitted.raw  # the order still saves
+
+
+def test_P10_an_order_takes_at_most_5_claims_so_its_item_stays_bounded(
+    api, delivered, stack, container
+):
+    for _ in range(5):
+        claim = submitted_claim(api, delivered, stack, container)
+        rejected = api.staff(
+            "POST",
+            f"/staff/claims/{claim['claim_id']}/decision",
+            {"decision": "REJECT", "note": "The photos show wear from use."},
+        )
+        assert rejected.status == 200, rejected.raw
+
+    sixth = file_claim(api, delivered)
+
+    assert sixth.status == 409, sixth.raw
+    assert sixth.json["error"]["code"] == "CLAIM_LIMIT_REACHED"
+    assert "messages" in sixth.json["error"]["message"]

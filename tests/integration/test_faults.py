@@ -821,7 +821,9 @@ def upload(api: Any, container: Any, claim: dict[str, Any], fixture: str) -> str
     )
     assert reply.status == 201, reply.raw
     key = f"claims/{claim['claim_id']}/{reply.json['evidence_id']}"
-    plain("s3").put_object(Bucket=container.settings.evidence_bucket, Key=key, Body=data)
+    plain("s3").put_object(
+        Bucket=container.settings.evidence_bucket, Key=key, Body=data, ContentType="image/jpeg"
+    )
     return key
 
 

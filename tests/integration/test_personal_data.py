@@ -189,7 +189,9 @@ class Flows:
         """The object lands in S3 as the presigned POST puts it; S3's event reaches the
         evidence function as EventBridge delivers it."""
         bucket = self.container.settings.evidence_bucket
-        boto3.client("s3", region_name=REGION).put_object(Bucket=bucket, Key=key, Body=data)
+        boto3.client("s3", region_name=REGION).put_object(
+            Bucket=bucket, Key=key, Body=data, ContentType="image/jpeg"
+        )
         event = {
             "version": "0",
             "detail-type": "Object Created",

@@ -141,7 +141,9 @@ def test_p10_no_download_link_outlives_5_minutes(
     mocked_store: S3EvidenceStore, expires_in: int
 ) -> None:
     with pytest.raises(ValueError, match="download link"):
-        mocked_store.download_url(KEY, "v1", expires_in=expires_in)
+        mocked_store.download_url(
+            KEY, "v1", content_type="image/jpeg", filename="evd_01.jpg", expires_in=expires_in
+        )
 
 
 def test_a_client_that_would_presign_with_sigv2_is_refused(clock: FixedClock) -> None:
@@ -153,7 +155,7 @@ def test_a_client_that_would_presign_with_sigv2_is_refused(clock: FixedClock) ->
         with pytest.raises(EvidenceStoreError, match="SigV2"):
             store.upload_ticket(KEY, "image/jpeg", 1000)
         with pytest.raises(EvidenceStoreError, match="SigV2"):
-            store.download_url(KEY, "v1")
+            store.download_url(KEY, "v1", content_type="image/jpeg", filename="evd_01.jpg")
 
 
 # ------------------------------------------------------------------ a real upload over HTTP
@@ -246,12 +248,81 @@ def test_p10_a_posted_jpeg_is_read_by_version_with_one_ranged_get_and_linked_for
     assert leading == JPEG[:LEADING_BYTES]
     assert wire.ranges == [f"bytes=0-{LEADING_BYTES - 1}"]
     assert wire.bytes_answered == LEADING_BYTES  # ranged on the wire, not cut short locally
-    assert verify("image/jpeg", len(JPEG), stored.size, leading) is None
+    assert verify("image/jpeg", len(JPEG), stored.size, leading, stored_type="image/jpeg") is None
 
-    link = store.download_url(KEY, stored.version_id)
+    link = store.download_url(
+        KEY, stored.version_id, content_type="image/jpeg", filename="evd_01.jpg"
+    )
     assert f"versionId={stored.version_id}" in link
     assert "X-Amz-Expires=300" in link
     assert http_request("GET", link) == (200, JPEG)
+
+
+JPEG_PREFIXED_HTML = b"\xff\xd8\xff\xe0<html><script>alert(document.cookie)</script></html>"
+
+
+def http_get(url: str) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
+    try:
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        response = connection.getresponse()
+        headers = {name.lower(): value for name, value in response.getheaders()}
+        return response.status, headers, response.read()
+    finally:
+        connection.close()
+
+
+def test_P10_a_post_that_swaps_its_content_type_is_caught_by_the_stored_type(
+    served: tuple[S3EvidenceStore, S3Client, str],
+) -> None:
+    """moto takes a POST whose Content-Type field breaks the policy (AWS would refuse it): the
+    object is stored as text/html, HEAD says so, and the check refuses it although its first
+    bytes are a JPEG's."""
+    store, _, _ = served
+    ticket = store.upload_ticket(KEY, "image/jpeg", len(JPEG_PREFIXED_HTML))
+    swapped = {**ticket.fields, "Content-Type": "text/html"}
+
+    assert post_form(ticket.url, swapped, "photo.jpg", JPEG_PREFIXED_HTML) == 204
+
+    stored = store.head(KEY)
+    assert stored is not None
+    assert stored.content_type == "text/html"
+    leading = store.leading_bytes(KEY, stored.version_id, LEADING_BYTES)
+    reason = verify(
+        "image/jpeg",
+        len(JPEG_PREFIXED_HTML),
+        stored.size,
+        leading,
+        stored_type=stored.content_type,
+    )
+    assert reason is not None and "image/jpeg" in reason
+
+
+def test_P10_staff_download_is_the_declared_type_as_an_attachment_whatever_was_stored(
+    served: tuple[S3EvidenceStore, S3Client, str],
+) -> None:
+    """Even bytes stored as text/html are served as the declared type, to be saved, never
+    rendered by the browser (ResponseContentType and ResponseContentDisposition are signed)."""
+    store, client, bucket = served
+    version = client.put_object(
+        Bucket=bucket, Key=KEY, Body=JPEG_PREFIXED_HTML, ContentType="text/html"
+    )["VersionId"]
+
+    link = store.download_url(KEY, version, content_type="image/jpeg", filename="evd_01.jpg")
+
+    status, headers, body = http_get(link)
+    assert status == 200 and body == JPEG_PREFIXED_HTML
+    assert headers["content-type"] == "image/jpeg"
+    assert headers["content-disposition"] == 'attachment; filename="evd_01.jpg"'
+
+
+@pytest.mark.parametrize("filename", ['a".jpg', "a b.jpg", "../x.jpg", "", "x" * 101, "é.jpg"])
+def test_a_download_name_that_is_not_plain_is_refused(
+    mocked_store: S3EvidenceStore, filename: str
+) -> None:
+    with pytest.raises(ValueError, match="file name"):
+        mocked_store.download_url(KEY, "v1", content_type="image/jpeg", filename=filename)
 
 
 def test_p10_a_second_upload_to_the_same_ticket_does_not_replace_the_verified_version(
@@ -270,7 +341,12 @@ def test_p10_a_second_upload_to_the_same_ticket_does_not_replace_the_verified_ve
     assert latest.version_id != verified.version_id
     assert store.head(KEY, verified.version_id) == verified
     assert store.leading_bytes(KEY, verified.version_id, 3) == JPEG[:3]
-    assert http_request("GET", store.download_url(KEY, verified.version_id)) == (200, JPEG)
+    assert http_request(
+        "GET",
+        store.download_url(
+            KEY, verified.version_id, content_type="image/jpeg", filename="evd_01.jpg"
+        ),
+    ) == (200, JPEG)
 
     store.delete_version(KEY, latest.version_id)
     assert store.head(KEY) == verified
@@ -291,6 +367,7 @@ def test_p10_rejecting_a_bad_upload_costs_three_requests_and_at_most_32_bytes(
         len(TEXT),
         stored.size,
         store.leading_bytes(KEY, stored.version_id, LEADING_BYTES),
+        stored_type="image/jpeg",
     )
     assert reason is not None
     store.delete_version(KEY, stored.version_id)
@@ -307,7 +384,9 @@ def test_p10_a_zero_byte_object_reads_as_no_bytes(
     store, client, bucket = served
     version = client.put_object(Bucket=bucket, Key=KEY, Body=b"")["VersionId"]
 
-    assert store.head(KEY) == StoredObject(size=0, version_id=version)
+    assert store.head(KEY) == StoredObject(
+        size=0, version_id=version, content_type="binary/octet-stream"
+    )
     # S3 answers a range on an empty object with 416 InvalidRange.
     assert store.leading_bytes(KEY, version, LEADING_BYTES) == b""
 

@@ -24,6 +24,7 @@ from atelier.domain.evidence import (
     EvidenceKey,
     check_declared,
     check_room_for_another,
+    download_filename,
     evidence_key,
     max_bytes_for,
     parse_evidence_key,
@@ -215,19 +216,27 @@ def test_p10_other_leading_bytes_are_not_recognised(head: bytes) -> None:
 def test_p10_a_genuine_jpeg_png_and_mp4_are_verified(name: str, content_type: str) -> None:
     content = fixture(name)
 
-    assert verify(content_type, len(content), len(content), leading(content)) is None
+    assert (
+        verify(content_type, len(content), len(content), leading(content), stored_type=content_type)
+        is None
+    )
 
 
 def test_p10_a_file_smaller_than_declared_is_verified() -> None:
     content = fixture("photo.jpg")
 
-    assert verify("image/jpeg", 5 * MB, len(content), leading(content)) is None
+    assert (
+        verify("image/jpeg", 5 * MB, len(content), leading(content), stored_type="image/jpeg")
+        is None
+    )
 
 
 def test_p10_a_png_declared_as_mp4_is_rejected_saying_what_it_is() -> None:
     content = fixture("photo.png")
 
-    reason = verify("video/mp4", len(content), len(content), leading(content))
+    reason = verify(
+        "video/mp4", len(content), len(content), leading(content), stored_type="video/mp4"
+    )
 
     assert reason is not None
     assert "PNG image" in reason
@@ -235,7 +244,7 @@ def test_p10_a_png_declared_as_mp4_is_rejected_saying_what_it_is() -> None:
 
 
 def test_p10_a_zero_byte_file_is_rejected() -> None:
-    reason = verify("image/jpeg", 1000, 0, b"")
+    reason = verify("image/jpeg", 1000, 0, b"", stored_type="image/jpeg")
 
     assert reason is not None
     assert "empty" in reason
@@ -244,7 +253,9 @@ def test_p10_a_zero_byte_file_is_rejected() -> None:
 def test_p10_a_text_file_named_jpg_is_rejected() -> None:
     content = fixture("not-a-photo.jpg")
 
-    reason = verify("image/jpeg", len(content), len(content), leading(content))
+    reason = verify(
+        "image/jpeg", len(content), len(content), leading(content), stored_type="image/jpeg"
+    )
 
     assert reason is not None
     assert "not a JPEG image" in reason
@@ -253,7 +264,9 @@ def test_p10_a_text_file_named_jpg_is_rejected() -> None:
 def test_p10_an_object_larger_than_declared_is_rejected() -> None:
     content = fixture("photo.jpg")
 
-    reason = verify("image/jpeg", len(content) - 1, len(content), leading(content))
+    reason = verify(
+        "image/jpeg", len(content) - 1, len(content), leading(content), stored_type="image/jpeg"
+    )
 
     assert reason is not None
     assert "larger than" in reason
@@ -269,7 +282,7 @@ def test_p10_an_object_over_the_cap_is_rejected_even_if_declared_so(
 ) -> None:
     over = MAX_BYTES[content_type] + 1
 
-    reason = verify(content_type, over, over, leading(fixture(name)))
+    reason = verify(content_type, over, over, leading(fixture(name)), stored_type=content_type)
 
     assert reason is not None
     assert cap_text in reason
@@ -278,7 +291,9 @@ def test_p10_an_object_over_the_cap_is_rejected_even_if_declared_so(
 def test_p10_a_jpeg_declared_as_heic_is_rejected() -> None:
     content = fixture("photo.jpg")
 
-    reason = verify("image/heic", len(content), len(content), leading(content))
+    reason = verify(
+        "image/heic", len(content), len(content), leading(content), stored_type="image/heic"
+    )
 
     assert reason == (
         "The file is a JPEG image, not the HEIC image declared for it. "
@@ -286,10 +301,60 @@ def test_p10_a_jpeg_declared_as_heic_is_rejected() -> None:
     )
 
 
+# A JPEG's first bytes in front of a web page: the leading bytes pass, the stored type does not.
+JPEG_PREFIXED_HTML = b"\xff\xd8\xff\xe0<html><script>alert(document.cookie)</script></html>"
+
+
+def test_P10_a_file_stored_under_another_content_type_than_declared_is_rejected() -> None:
+    """The bytes look like a JPEG, but S3 would serve the object as it was stored (text/html):
+    the stored Content-Type must be the declared one."""
+    content = JPEG_PREFIXED_HTML
+
+    reason = verify(
+        "image/jpeg", len(content), len(content), leading(content), stored_type="text/html"
+    )
+
+    assert reason is not None
+    assert "JPEG image" in reason and "image/jpeg" in reason
+    assert "text/html" not in reason  # the uploader's own string is never echoed
+
+
+@pytest.mark.parametrize("stored", ["image/JPEG", "image/jpeg; charset=utf-8", "", "image/png"])
+def test_P10_only_the_exact_declared_content_type_is_accepted(stored: str) -> None:
+    content = fixture("photo.jpg")
+
+    assert verify("image/jpeg", len(content), len(content), leading(content), stored_type=stored)
+    assert (
+        verify("image/jpeg", len(content), len(content), leading(content), stored_type="image/jpeg")
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("content_type", "extension"),
+    [
+        ("image/jpeg", ".jpg"),
+        ("image/png", ".png"),
+        ("image/heic", ".heic"),
+        ("image/webp", ".webp"),
+        ("video/mp4", ".mp4"),
+        ("video/quicktime", ".mov"),
+    ],
+)
+def test_P10_a_download_is_named_by_the_evidence_id_and_its_declared_type(
+    content_type: str, extension: str
+) -> None:
+    """The customer's file name is only a label: the download's name is built from our id."""
+    assert download_filename("evd_01KF", content_type) == "evd_01KF" + extension
+
+
 def test_p10_a_type_that_was_never_allowed_is_rejected() -> None:
     content = b"GIF89a" + b"\x00" * 26
 
-    assert verify("image/gif", len(content), len(content), content) is not None
+    assert (
+        verify("image/gif", len(content), len(content), content, stored_type="image/gif")
+        is not None
+    )
 
 
 @given(
@@ -317,7 +382,9 @@ def test_p10_verify_accepts_only_a_non_empty_file_within_declaration_and_cap_of_
         and sniff(head) == declared_type
     )
 
-    assert (verify(declared_type, declared_size, actual_size, head) is None) == accepted
+    assert (
+        verify(declared_type, declared_size, actual_size, head, stored_type=declared_type) is None
+    ) == accepted
 
 
 # Keys: the claim id names its order, so the upload check reads the order directly

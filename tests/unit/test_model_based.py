@@ -52,6 +52,8 @@ from hypothesis.stateful import (
 )
 
 from atelier.adapters.memory import (
+    InMemoryEvidenceStore,
+    InMemoryIdempotencyRecords,
     InMemoryOrderRepository,
     InMemoryPaymentGateway,
     InMemoryProductRepository,
@@ -70,7 +72,7 @@ from atelier.domain.order import (
     Order,
     OrderStatus,
 )
-from atelier.ports import SessionState, UploadTicket
+from atelier.ports import SessionState
 from atelier.services.claims import Claims, lapse_unsubmitted_claims
 from atelier.services.create_order import PlaceOrder, create_order
 from atelier.services.customer_orders import cancel_order, renew_checkout
@@ -184,56 +186,6 @@ class ModelGateway(InMemoryPaymentGateway):
         )
 
 
-class InMemoryEvidenceStore:
-    """The EvidenceStore port (ports.py) over a dict of versioned objects. `post` is the
-    customer's presigned POST: S3 enforces the ticket's size range, so a body outside it is
-    never stored."""
-
-    def __init__(self, clock: FixedClock) -> None:
-        self.clock = clock
-        self.objects: dict[str, list[tuple[str, bytes]]] = {}
-        self.tickets: dict[str, tuple[str, int]] = {}
-        self._versions = itertools.count(1)
-
-    def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket:
-        self.tickets[key] = (content_type, max_bytes)
-        return UploadTicket(
-            "https://evidence.example/",
-            {"key": key, "Content-Type": content_type},
-            self.clock.now() + timedelta(minutes=15),
-        )
-
-    def post(self, key: str, body: bytes) -> str | None:
-        ticket = self.tickets.get(key)
-        if ticket is None or not 1 <= len(body) <= ticket[1]:
-            return None
-        version_id = f"v{next(self._versions)}"
-        self.objects.setdefault(key, []).append((version_id, body))
-        return version_id
-
-    def head(self, key: str) -> tuple[int, str] | None:
-        versions = self.objects.get(key)
-        if not versions:
-            return None
-        version_id, body = versions[-1]
-        return len(body), version_id
-
-    def leading_bytes(self, key: str, version_id: str, count: int) -> bytes:
-        for stored_id, body in self.objects.get(key, []):
-            if stored_id == version_id:
-                return body[:count]
-        raise KeyError(f"no version {version_id} of {key}")
-
-    def delete_version(self, key: str, version_id: str) -> None:
-        self.objects[key] = [(v, b) for v, b in self.objects.get(key, []) if v != version_id]
-
-    def download_url(self, key: str, version_id: str) -> str:
-        return f"https://evidence.example/{key}?versionId={version_id}"
-
-    def has_version(self, key: str, version_id: str) -> bool:
-        return any(v == version_id for v, _ in self.objects.get(key, []))
-
-
 def _file_bytes(content_type: str, size: int) -> bytes:
     """A file whose leading bytes are a real signature of `content_type`, `size` bytes long."""
     if content_type == "image/jpeg":
@@ -276,6 +228,7 @@ class OrderModel(RuleBasedStateMachine):
         self.gateway = ModelGateway()
         self.clock = FixedClock(STARTS[0])
         self.store = InMemoryEvidenceStore(self.clock)
+        self.idempotency = InMemoryIdempotencyRecords()
         self.workshop = Workshop(self.orders, self.gateway, self.clock, CALENDAR)
         self.claims = Claims(self.orders, self.store, self.clock, CALENDAR)
         self.order_ids: list[str] = []
@@ -1029,7 +982,9 @@ class OrderModel(RuleBasedStateMachine):
     def staff_erase_customer(self, customer: str) -> None:
         """P6: the customer's personal data is erased from their finished orders."""
         now = self.clock.now()
-        report = erase_customer(self.orders, self.clock, "staff:model", customer)
+        report = erase_customer(
+            self.orders, self.clock, "staff:model", customer, idempotency=self.idempotency
+        )
         COVERAGE["erasure: erased"] += len(report.erased)
         COVERAGE["erasure: still active"] += len(report.still_active)
         for order_id in report.erased:
@@ -1094,7 +1049,10 @@ class OrderModel(RuleBasedStateMachine):
         return issued
 
     @precondition(lambda self: self.tickets)
-    @rule(data=st.data(), body=st.sampled_from(["as_declared", "shorter", "other_type", "text"]))
+    @rule(
+        data=st.data(),
+        body=st.sampled_from(["as_declared", "shorter", "other_type", "text", "stored_as_html"]),
+    )
     def customer_uploads(self, data: st.DataObject, body: str) -> None:
         """The file reaches the bucket through its ticket, and the S3 event runs the check
         (a second upload to a used ticket, and re-delivered S3 events, included)."""
@@ -1109,8 +1067,13 @@ class OrderModel(RuleBasedStateMachine):
                 declared = "image/png" if declared != "image/png" else "image/jpeg"
             size = ticket.size_bytes if body != "shorter" else max(1, ticket.size_bytes // 2)
             content = _file_bytes(declared, size)
-        self.store.post(ticket.key, content)
+        if body == "stored_as_html":  # a POST that broke the policy's Content-Type condition
+            self.store.put(ticket.key, content, "text/html")
+        else:
+            self.store.post(ticket.key, content)
         result = self.claims.check_upload(ticket.key)
+        if body == "stored_as_html":
+            assert result != "verified"  # P10: served as stored, so it must be stored as declared
         COVERAGE[f"check upload: {result}"] += 1
         evidence = self.stored(ticket.order_id).claim(ticket.claim_id)
         found = evidence.evidence_by_id(ticket.evidence_id)
@@ -1741,7 +1704,9 @@ def test_P6_an_order_paid_in_time_is_never_erased_before_it_is_made() -> None:
     w.pay_session(placed.checkout.session_id, deliver=False)  # paid in time, webhook pending
     w.clock.set(placed.payment_due_at + timedelta(minutes=1))
 
-    erase_customer(w.orders, w.clock, "staff:x", "cust-a")  # the customer asked to be forgotten
+    erase_customer(
+        w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency
+    )  # the customer asked to be forgotten
     expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
 
     order = w.stored(order_id)
@@ -1779,7 +1744,7 @@ def test_P6_an_expired_order_is_erased_only_once_no_payment_in_time_can_still_ar
     assert w.stored(order_id).status is S.EXPIRED
 
     w.clock.set(due + PAYMENT_EVENT_HORIZON)  # Stripe may still be resending the event
-    erase_customer(w.orders, w.clock, "staff:x", "cust-a")
+    erase_customer(w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency)
     assert not w.stored(order_id).erased
     assert w.apply(late_event) is Outcome.CONFIRMED  # P3: the payment counts
     assert w.stored(order_id).status is S.IN_PRODUCTION
@@ -1794,7 +1759,7 @@ def test_P6_a_payment_event_for_an_erased_order_is_refunded_not_made() -> None:
     w.clock.set(due + timedelta(minutes=1))
     expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
     w.clock.set(due + PAYMENT_EVENT_HORIZON + timedelta(seconds=1))
-    erase_customer(w.orders, w.clock, "staff:x", "cust-a")
+    erase_customer(w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency)
     assert w.stored(order_id).erased
 
     assert w.apply(resent) is Outcome.REFUNDED  # resent by hand after the horizon

@@ -16,6 +16,7 @@ import pytest
 
 from atelier.adapters.memory import (
     InMemoryEmailSender,
+    InMemoryEvidenceStore,
     InMemoryOrderRepository,
     InMemoryPaymentGateway,
     InMemoryProductRepository,
@@ -38,9 +39,11 @@ from atelier.domain.order import (
 from atelier.notifications import Email, render_email
 from atelier.notifications.formatting import long_date, long_datetime, money
 from atelier.notifications.render import EMAIL_EVENT_TYPES
+from atelier.services.claims import Claims
 from atelier.services.create_order import PlaceOrder, create_order
 from atelier.services.notify import notify
 from atelier.services.payments import PaymentEvent, PaymentEventKind, apply_payment_event
+from atelier.services.workshop import Workshop
 from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
 from infra.local.template import read_stack
 from tests.factories import MONDAY_10AM, ring
@@ -110,6 +113,27 @@ class Shop:
         reloaded = self.orders.get(order.order_id)
         assert reloaded is not None
         return reloaded
+
+    def approve_claim(self, order: Order, *, carrier: str = "USPS") -> Order:
+        """Ship and deliver a paid order, then file, evidence, submit and approve a quality
+        claim on it, each through its service (the events are the ones the domain records)."""
+        calendar = WorkingCalendar()
+        workshop = Workshop(self.orders, self.gateway, self.clock, calendar)
+        workshop.ship("staff-1", order.order_id, "UPS", "1Z999")
+        self.clock.advance(days=1)
+        workshop.deliver("staff-1", order.order_id, self.clock.now())
+        store = InMemoryEvidenceStore(self.clock)
+        claims = Claims(self.orders, store, self.clock, calendar)
+        claim = claims.file("cust-a", order.order_id, "DAMAGED", "The clasp is loose.")
+        photo = b"\xff\xd8\xff\xe0" + b"\x00" * 96
+        issued = claims.ticket(
+            "cust-a", order.order_id, claim.claim_id, "clasp.jpg", "image/jpeg", len(photo)
+        )
+        store.post(issued.ticket.fields["key"], photo)
+        assert claims.check_upload(issued.ticket.fields["key"]) == "verified"
+        claims.submit("cust-a", order.order_id, claim.claim_id)
+        claims.decide("staff-1", claim.claim_id, "APPROVE", kind="REMAKE", return_carrier=carrier)
+        return self.reload(order)
 
     def recorded(self, order: Order, event_type: str) -> DomainEvent:
         """The domain event the order's history published, as the relay puts it on the bus."""
@@ -433,20 +457,40 @@ def test_a_dispute_alerts_staff(in_production: Order) -> None:
     assert "dispute" in email.text and "pi_9" in email.text and "$139.00" in email.text
 
 
-def test_P11_an_approved_claim_gives_the_return_label(in_production: Order) -> None:
-    approved = event(
-        in_production,
-        "ClaimApproved",
-        kind="REMAKE",
-        note="The clasp is loose.",
-        return_label="https://labels.example/ret_1.pdf",
-        ship_by="2026-12-16",
-    )
-    email = only(render_email(approved, in_production, SETTINGS))
+def test_P11_an_approved_claim_gives_the_return_label(shop: Shop, in_production: Order) -> None:
+    """P11: the email is rendered from the ClaimApproved event the domain records (its
+    return label is a carrier and a reference, not a text), never from a hand-made dict."""
+    order = shop.approve_claim(in_production)
+    approved = shop.recorded(order, "ClaimApproved")
+    claim = order.claim(approved.data["claim_id"])
+    assert claim.resolution is not None and claim.resolution.return_label is not None
+    label = claim.resolution.return_label
+
+    email = only(render_email(approved, order, SETTINGS))
+
     assert "We will remake the piece" in email.text
-    assert "It will ship by Wednesday, December 16, 2026." in email.text
-    assert "https://labels.example/ret_1.pdf" in email.text
-    assert '<a href="https://labels.example/ret_1.pdf">' in email.html
+    assert order.ship_by is not None
+    assert f"It will ship by {long_date(order.ship_by)}." in email.text
+    assert (
+        f"Please send the piece back with this prepaid return label: USPS, reference "
+        f"{label.reference}" in email.text
+    )
+    assert label.reference in email.html
+
+
+def test_P11_the_return_label_comes_from_the_event_when_the_order_lacks_it(
+    shop: Shop, in_production: Order
+) -> None:
+    """The order is the first source; the event's own label (as the domain shapes it) the
+    fallback, as for every other fact the emails show."""
+    order = shop.approve_claim(in_production)
+    approved = shop.recorded(order, "ClaimApproved")
+    without_claims = replace(order, claims=())
+
+    email = only(render_email(approved, without_claims, SETTINGS))
+
+    reference = approved.data["return_label"]["reference"]
+    assert f"return label: USPS, reference {reference}" in email.text
 
 
 def test_P11_a_rejected_claim_gives_the_note(in_production: Order) -> None:
@@ -472,11 +516,13 @@ def test_every_value_is_escaped_in_the_html(shop: Shop) -> None:
     assert email.text.startswith('Hello <script>alert("x")</script>,')  # plain text is text
 
 
-def test_a_link_that_is_not_http_is_not_made_a_link(in_production: Order) -> None:
-    approved = event(in_production, "ClaimApproved", return_label="javascript:alert(1)")
-    email = only(render_email(approved, in_production, SETTINGS))
+def test_a_return_label_that_is_not_http_is_not_made_a_link(
+    shop: Shop, in_production: Order
+) -> None:
+    order = shop.approve_claim(in_production, carrier="javascript:alert(1)")
+    email = only(render_email(shop.recorded(order, "ClaimApproved"), order, SETTINGS))
     assert "<a " not in email.html
-    assert "javascript:alert(1)" in email.text
+    assert "javascript:alert(1), reference RL-" in email.text
 
 
 def every_email(shop: Shop, order: Order) -> list[Email]:
@@ -488,10 +534,13 @@ def every_email(shop: Shop, order: Order) -> list[Email]:
         "ship_date": "2026-12-07",
         "carrier": "UPS",
         "tracking_number": "1Z",
-        "return_label": "https://labels.example/x.pdf",
     }
     emails: list[Email] = []
     for event_type in EMAIL_EVENT_TYPES:
+        if event_type == "ClaimApproved":  # the event as the domain records it
+            approved = shop.approve_claim(order)
+            emails += render_email(shop.recorded(approved, event_type), approved, SETTINGS)
+            continue
         emails += render_email(event(order, event_type, **data), order, SETTINGS)
     return emails
 

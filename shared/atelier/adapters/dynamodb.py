@@ -237,6 +237,7 @@ def order_to_item(order: Order) -> dict[str, Any]:
         "claim_deadline": _iso(order.claim_deadline),
         "claims": [_claim_values(c) for c in order.claims],
         "terms_version": order.terms_version,
+        "idempotency_key": order.idempotency_key,
         "created_at": created,
         "payment_due_at": isoformat_z(order.payment_due_at),
         "paid_at": _iso(order.paid_at),
@@ -371,6 +372,7 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
         claim_deadline=parse_iso(v["claim_deadline"]) if v.get("claim_deadline") else None,
         claims=tuple(_claim(c) for c in v.get("claims", [])),
         terms_version=v["terms_version"],
+        idempotency_key=v.get("idempotency_key"),
         created_at=parse_iso(v["created_at"]),
         payment_due_at=parse_iso(v["payment_due_at"]),
         review=Review(

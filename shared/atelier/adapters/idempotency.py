@@ -3,6 +3,10 @@
 The record is keyed on (customer, key) so two customers never share one, kept 24 h; the request
 body is the validation payload, so the same key with another body is refused. Only successful
 results are stored: a failed attempt can be retried with the same key.
+
+The record's key is `KEY_PREFIX#<hash of [customer, key]>`, the same in every function (not
+powertools' default, which starts with the Lambda's own name), so erasure, in staff_api, can
+delete a customer's records by key (P6) without a Scan.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from atelier.adapters.sdk_errors import translated_errors
 from atelier.domain.errors import ConflictError, ServiceUnavailableError
 
 if TYPE_CHECKING:
@@ -28,6 +33,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 KEEP_SECONDS = 24 * 60 * 60
+KEY_PREFIX = "atelier.orders.create"
 
 _config = IdempotencyConfig(
     event_key_jmespath="[customer_id, idempotency_key]",
@@ -54,9 +60,13 @@ def run_once(
     if lambda_context is not None:
         _config.register_lambda_context(lambda_context)
     once = idempotent_function(
-        _perform, data_keyword_argument="request", persistence_store=store, config=_config
+        _perform,
+        data_keyword_argument="request",
+        persistence_store=store,
+        config=_config,
+        key_prefix=KEY_PREFIX,
     )
-    request = {"customer_id": customer_id, "idempotency_key": key, "body": body}
+    request = _request(customer_id, key, body)
     try:
         result: dict[str, Any] = once(request=request, work=work)
     except IdempotencyValidationError as exc:
@@ -78,3 +88,27 @@ def run_once(
 
 def _perform(request: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     return work()
+
+
+def _request(customer_id: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"customer_id": customer_id, "idempotency_key": key, "body": body}
+
+
+class _Erased(Exception):
+    """Why a record is deleted, for powertools' debug line (it names no customer)."""
+
+
+class PowertoolsIdempotencyRecords:
+    """The IdempotencyRecords port over the same persistence layer and record keys as
+    `run_once`."""
+
+    def __init__(self, store: DynamoDBPersistenceLayer) -> None:
+        self._store = store
+
+    def forget(self, customer_id: str, key: str) -> None:
+        self._store.configure(_config, key_prefix=KEY_PREFIX)
+        with translated_errors("forget_idempotency_record"):
+            # The body only validates a replay; the record's key is (customer, key) alone.
+            self._store.delete_record(
+                data=_request(customer_id, key, {}), exception=_Erased("personal data erased")
+            )

@@ -7,16 +7,17 @@ see, even after a second upload to the same key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from atelier.domain.errors import NotFoundError, ServiceUnavailableError
-from atelier.ports import UploadTicket
+from atelier.ports import StoredObject, UploadTicket
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -51,19 +52,16 @@ _SIGV2_REFUSED = (
 )
 # A ranged GET of a zero-byte object: nothing to read.
 _EMPTY_RANGE = frozenset({"InvalidRange", "416"})
+# A download's file name goes into a Content-Disposition header unquoted by anyone else.
+_PLAIN_FILENAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
+# What S3 stores for an object uploaded without a Content-Type.
+_NO_CONTENT_TYPE = "binary/octet-stream"
 
 
 class EvidenceStoreError(Exception):
     """S3 refused a request for a reason a retry will not fix (access denied, no such bucket):
     a misconfiguration, not the caller's fault. Deliberately not a DomainError, so the API
     answers it as an unexpected 500 with a correlation id."""
-
-
-class StoredObject(NamedTuple):
-    """What `head` reports: a (size, version id) pair, as the EvidenceStore port promises."""
-
-    size: int
-    version_id: str
 
 
 def _code(exc: ClientError) -> str:
@@ -169,8 +167,9 @@ class S3EvidenceStore:
         return UploadTicket(url=post["url"], fields=fields, expires_at=expires_at)
 
     def head(self, key: str, version_id: str | None = None) -> StoredObject | None:
-        """The object's size and version (the latest, unless one is named); None when there is
-        no such object or version (or the latest is a delete marker)."""
+        """The object's size, version (the latest, unless one is named) and stored
+        Content-Type; None when there is no such object or version (or the latest is a delete
+        marker)."""
         params: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
         if version_id is not None:
             params["VersionId"] = version_id
@@ -185,7 +184,9 @@ class S3EvidenceStore:
         # An object written while the bucket was never versioned has S3's "null" version,
         # which GetObject and DeleteObject accept by that name.
         return StoredObject(
-            size=int(answer["ContentLength"]), version_id=answer.get("VersionId") or "null"
+            size=int(answer["ContentLength"]),
+            version_id=answer.get("VersionId") or "null",
+            content_type=answer.get("ContentType") or _NO_CONTENT_TYPE,
         )
 
     def leading_bytes(self, key: str, version_id: str, count: int) -> bytes:
@@ -216,16 +217,35 @@ class S3EvidenceStore:
             self._client.delete_object(Bucket=self._bucket, Key=key, VersionId=version_id)
 
     def download_url(
-        self, key: str, version_id: str, expires_in: int = MAX_DOWNLOAD_URL_SECONDS
+        self,
+        key: str,
+        version_id: str,
+        *,
+        content_type: str,
+        filename: str,
+        expires_in: int = MAX_DOWNLOAD_URL_SECONDS,
     ) -> str:
         """A presigned GET of exactly that version, valid `expires_in` seconds (at most 5
-        minutes). Signing is local: no request is made."""
+        minutes), answered with `content_type` and as an attachment named `filename`: S3 serves
+        an object as the type it was stored with, and a browser renders an HTML page stored
+        under a photo's key; the signed response overrides make it a download of the declared
+        type. Signing is local: no request is made."""
         if not 0 < expires_in <= MAX_DOWNLOAD_URL_SECONDS:
             raise ValueError(f"a download link lasts 1..{MAX_DOWNLOAD_URL_SECONDS} seconds")
+        if not _PLAIN_FILENAME.match(filename) or ".." in filename:
+            raise ValueError(
+                f"a download's file name is letters, digits, '.', '_' and '-': {filename!r}"
+            )
         with translated_s3_errors("download_url"):
             url = self._client.generate_presigned_url(
                 "get_object",
-                Params={"Bucket": self._bucket, "Key": key, "VersionId": version_id},
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": key,
+                    "VersionId": version_id,
+                    "ResponseContentType": content_type,
+                    "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                },
                 ExpiresIn=expires_in,
             )
         if "X-Amz-Signature=" not in url:

@@ -9,6 +9,13 @@ from enum import StrEnum
 from atelier.domain.errors import InvalidRequestError
 
 MAX_EVIDENCE_FILES = 10
+# Upload tickets a claim is given, rejected uploads included: each ticket is kept on the order
+# item (DynamoDB caps an item at 400 KB), so the count of them must be bounded, not only the
+# files that pass. Twice the files a claim holds leaves room for honest retries.
+MAX_UPLOADS_PER_CLAIM = 2 * MAX_EVIDENCE_FILES
+# Claims one order takes over its life (after a rejection, or on a remade piece); the claims
+# live in the order item too.
+MAX_CLAIMS_PER_ORDER = 5
 
 NOT_COVERED = (
     "Customized pieces are made to your request, so they are not returned or exchanged for a "

@@ -1,8 +1,8 @@
 """Claim evidence files (P10): which files a claim accepts, and whether an uploaded file is what
 its uploader declared.
 
-The check reads only what S3 reports about the object (its size) and its first `LEADING_BYTES`
-bytes (one ranged GET): never the whole file.
+The check reads only what S3 reports about the object (its size and stored Content-Type) and
+its first `LEADING_BYTES` bytes (one ranged GET): never the whole file.
 """
 
 from __future__ import annotations
@@ -43,6 +43,18 @@ LABELS: Mapping[str, str] = MappingProxyType(
         "image/webp": "WebP image",
         "video/mp4": "MP4 video",
         "video/quicktime": "QuickTime (MOV) video",
+    }
+)
+
+# The file name extension of a download of each type.
+EXTENSIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+        "image/heic": ".heic",
+        "image/webp": ".webp",
+        "video/mp4": ".mp4",
+        "video/quicktime": ".mov",
     }
 )
 
@@ -173,17 +185,40 @@ def sniff(leading: bytes) -> str | None:
     return None
 
 
-def verify(declared_type: str, declared_size: int, actual_size: int, leading: bytes) -> str | None:
+def download_filename(evidence_id: str, content_type: str) -> str:
+    """The name a staff download is saved under: our id and the declared type's extension
+    (the customer's file name is only a label, and never reaches a header)."""
+    return evidence_id + EXTENSIONS.get(content_type, "")
+
+
+def verify(
+    declared_type: str,
+    declared_size: int,
+    actual_size: int,
+    leading: bytes,
+    *,
+    stored_type: str,
+) -> str | None:
     """None when an uploaded file is what was declared; else the reason, for the customer.
 
     `actual_size` is the stored object's size; `leading` its first bytes (`LEADING_BYTES`, or
-    fewer when the file is shorter). A file smaller than declared is accepted: the upload policy
-    allows 1 byte up to the declared size, and the stored size is the one to keep.
+    fewer when the file is shorter); `stored_type` the Content-Type it is stored with, which is
+    the type S3 serves it as: it must be the declared type exactly (the upload policy pins it,
+    but an emulation, or a policy mistake, may let another through). A file smaller than
+    declared is accepted: the upload policy allows 1 byte up to the declared size, and the
+    stored size is the one to keep.
     """
     cap = MAX_BYTES.get(declared_type)
     if cap is None:
         return f"Files of type {declared_type!r} cannot be used as evidence."
     label = LABELS[declared_type]
+    if stored_type != declared_type:
+        # The uploader's own string is not repeated: it is whatever they chose to send.
+        return (
+            f"The file was not uploaded as a {label}: its Content-Type must be "
+            f"{declared_type}, as the upload ticket says. Ask for a new upload and send the "
+            "ticket's fields unchanged."
+        )
     if actual_size <= 0:
         return "The file is empty. Upload a photo or video that shows the problem."
     if actual_size > cap:

@@ -11,7 +11,9 @@ from typing import Any, Literal
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.catalog import CustomizationRange, ExpressionOptions, Product
 from atelier.domain.claims import (
+    MAX_CLAIMS_PER_ORDER,
     MAX_EVIDENCE_FILES,
+    MAX_UPLOADS_PER_CLAIM,
     Claim,
     ClaimReason,
     ClaimStatus,
@@ -298,6 +300,9 @@ class Order:
     delay: Delay | None = None
     shipment: Shipment | None = None
     checkout: Checkout | None = None
+    # The customer's Idempotency-Key that placed the order, while the idempotency layer may
+    # still hold the answer (with personal data) under it: erasure purges that answer (P6).
+    idempotency_key: str | None = None
     # Transitions made since load, committed with the order in one transaction.
     new_history: list[HistoryEntry] = field(default_factory=list, compare=False, repr=False)
     # What storage holds, as last read or written: the condition of the next save.
@@ -320,6 +325,7 @@ class Order:
         checkout: Checkout,
         now: datetime,
         reminder_lead: timedelta = timedelta(hours=4),
+        idempotency_key: str | None = None,
     ) -> Order:
         due = now + PAYMENT_WINDOW
         order = cls(
@@ -339,6 +345,7 @@ class Order:
             review=Review(required=bool(reasons), reasons=tuple(reasons)),
             checkout=checkout,
             reminder_at=due - reminder_lead if reminder_lead < PAYMENT_WINDOW else None,
+            idempotency_key=idempotency_key,
             version=0,
         )
         order._record(
@@ -1064,6 +1071,13 @@ class Order:
             )
         if any(c.is_open for c in self.claims):
             raise ConflictError("This order already has an open claim.", code="CLAIM_OPEN")
+        if len(self.claims) >= MAX_CLAIMS_PER_ORDER:
+            raise ConflictError(
+                f"An order takes at most {MAX_CLAIMS_PER_ORDER} quality claims, and this one "
+                "has had them all. Write to us in the order's messages and we will help.",
+                code="CLAIM_LIMIT_REACHED",
+                details={"max_claims": MAX_CLAIMS_PER_ORDER},
+            )
         claim = Claim(claim_id, ClaimStatus.AWAITING_EVIDENCE, parsed, description, now, deadline)
         self.claims += (claim,)
         self._record(
@@ -1078,6 +1092,14 @@ class Order:
     def add_evidence(self, claim_id: str, evidence: Evidence, now: datetime) -> None:
         """A ticket for one more file (the caller checked its declared type and size)."""
         claim = self._claim_accepting_evidence(claim_id, now)
+        if len(claim.evidence) >= MAX_UPLOADS_PER_CLAIM:
+            raise ConflictError(
+                f"This claim has had {MAX_UPLOADS_PER_CLAIM} uploads, the most a claim takes "
+                "(rejected uploads count too). Submit it with the files already verified, or "
+                "write to us in the order's messages to send more.",
+                code="EVIDENCE_UPLOADS_EXHAUSTED",
+                details={"max_uploads": MAX_UPLOADS_PER_CLAIM, "uploads": len(claim.evidence)},
+            )
         live = [e for e in claim.evidence if e.status is not EvidenceStatus.REJECTED]
         if len(live) >= MAX_EVIDENCE_FILES:
             raise InvalidRequestError(
@@ -1255,6 +1277,7 @@ class Order:
                 details={"status": self.status},
             )
         self.contact = Contact(ERASED, ERASED_EMAIL, None)
+        self.idempotency_key = None  # the caller purges what the key kept, before and after
         self.shipping_address = Address(ERASED, ERASED, ERASED, self.shipping_address.country)
         text_expression = not isinstance(self.product.customization.expression, ExpressionOptions)
         self.customization = replace(

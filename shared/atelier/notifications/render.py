@@ -415,8 +415,29 @@ def _payment_disputed(f: _Facts) -> Rendering:
     return [(t.PAYMENT_DISPUTED, {"payment_intent": f.text("payment_intent")})]
 
 
+def _return_label(f: _Facts) -> str:
+    """The claim's return label as people read it ("USPS, reference RL-…"): from the claim
+    on the order, else from the event, which carries it as `{carrier, reference}`."""
+    claim_id = f.text("claim_id")
+    claim = next((c for c in f.order.claims if c.claim_id == claim_id), None)
+    label = claim.resolution.return_label if claim and claim.resolution else None
+    if label is not None:
+        carrier, reference = label.carrier, label.reference
+    else:
+        given = f.data.get("return_label")
+        if not isinstance(given, Mapping):
+            return ""
+        carrier, reference = str(given.get("carrier") or ""), str(given.get("reference") or "")
+    carrier, reference = carrier.strip(), reference.strip()
+    if _LINKABLE.match(reference):
+        return reference  # a carrier's label page: the link says it all
+    if carrier and reference:
+        return f"{carrier}, reference {reference}"
+    return carrier or reference
+
+
 def _claim_approved(f: _Facts) -> Rendering:
-    label = f.text("return_label")
+    label = _return_label(f)
     linkable = _LINKABLE.match(label) is not None
     kind = f.text("kind").lower()
     ship_by = f.data_date("ship_by")

@@ -12,6 +12,7 @@ from atelier.domain.errors import NotFoundError
 from atelier.domain.evidence import (
     LEADING_BYTES,
     check_declared,
+    download_filename,
     evidence_key,
     max_bytes_for,
     parse_evidence_key,
@@ -109,7 +110,7 @@ class Claims:
             ):
                 self.orders.save(order)
             return "gone"
-        size, version_id = head
+        size, version_id, stored_type = head
         if order is None or evidence is None or parsed is None:
             self.store.delete_version(key, version_id)
             logger.warning("upload under no ticket deleted", key_prefix="claims/")
@@ -120,7 +121,9 @@ class Claims:
                 self.store.delete_version(key, version_id)
             return "already_verified"
         leading = self.store.leading_bytes(key, version_id, LEADING_BYTES) if size else b""
-        problem = verify(evidence.content_type, evidence.size_bytes, size, leading)
+        problem = verify(
+            evidence.content_type, evidence.size_bytes, size, leading, stored_type=stored_type
+        )
         # Record the verdict first: if this write fails, the retry still finds the object.
         if order.settle_evidence(
             parsed.claim_id, parsed.evidence_id, version_id=version_id, rejection=problem
@@ -160,9 +163,15 @@ class Claims:
         return order, order.claim(claim_id)
 
     def evidence_urls(self, claim: Claim) -> dict[str, str]:
-        """Presigned GETs (5 minutes) of each verified file's checked version."""
+        """Presigned GETs (5 minutes) of each verified file's checked version, served as its
+        declared type and as a download named by its id."""
         return {
-            e.evidence_id: self.store.download_url(e.key, e.version_id)
+            e.evidence_id: self.store.download_url(
+                e.key,
+                e.version_id,
+                content_type=e.content_type,
+                filename=download_filename(e.evidence_id, e.content_type),
+            )
             for e in claim.verified
             if e.version_id
         }

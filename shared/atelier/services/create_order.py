@@ -82,6 +82,7 @@ def create_order(
         checkout=checkout,
         now=now,
         reminder_lead=reminder_lead,
+        idempotency_key=command.idempotency_key,
     )
     try:
         orders.add(order)
@@ -89,6 +90,13 @@ def create_order(
         existing = orders.get(order_id) if keyed else None
         if existing is None or existing.customer_id != command.customer_id:
             raise
+        if existing.erased:
+            # P6: the order's personal data is gone; neither it nor a twin is answered.
+            raise ConflictError(
+                "This Idempotency-Key placed an order that is closed and whose personal data "
+                "was erased; use a new key to place a new order.",
+                code="IDEMPOTENCY_KEY_REUSED",
+            ) from None
         if now - existing.created_at > KEY_KEPT:
             raise ConflictError(
                 "This Idempotency-Key was used for an order more than 24 hours ago; use a new key.",

@@ -10,7 +10,7 @@ from atelier.domain.catalog import ExpressionOptions
 from atelier.domain.errors import ConflictError
 from atelier.domain.order import Order, OrderStatus
 from atelier.observability import logger
-from atelier.ports import Clock, OrderRepository, Page
+from atelier.ports import Clock, IdempotencyRecords, OrderRepository, Page
 
 # Agreed designs: the request was accepted (in production or later).
 DESIGN_STATUSES = (OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -18,29 +18,46 @@ DESIGN_STATUSES = (OrderStatus.IN_PRODUCTION, OrderStatus.SHIPPED, OrderStatus.D
 
 @dataclass(frozen=True)
 class Design:
-    """A customization as the shop may reuse it: never who asked for it. The engraving text and
-    remarks are personal data (P6) and are left out; a chosen face or option is not."""
+    """A customization as the shop may reuse it: never who asked for it, nor which order it was.
 
-    design_id: str  # stable, and not the order id: a design cannot lead back to a customer
+    Only what the product publishes is exported: a style, color or expression (a face) chosen
+    from the product's range, as the catalog spells it. Whatever the customer typed — a style
+    outside the range, an engraving, remarks — is theirs and left out (P6), and so are claim
+    photos (defect evidence, not design material), ids and dates."""
+
+    design_id: str  # the design's own: the same choices on the same product, the same id
     product_id: str
     product_name: str
     style: str | None
     color: str | None
     expression: str | None
-    evidence_keys: tuple[str, ...] = ()
+
+
+def _published(value: str | None, options: tuple[str, ...]) -> str | None:
+    """`value` in the catalog's spelling when the product offers it, else None."""
+    if value is None:
+        return None
+    return next((o for o in options if o.casefold() == value.casefold()), None)
 
 
 def design_of(order: Order) -> Design:
-    chosen_face = isinstance(order.product.customization.expression, ExpressionOptions)
+    published = order.product.customization
     c = order.customization
+    faces = published.expression
+    style = _published(c.style, published.style.options)
+    color = _published(c.color, published.color.options)
+    expression = (
+        _published(c.expression, faces.options) if isinstance(faces, ExpressionOptions) else None
+    )
+    # Built from what is exported and nothing else, so it can lead nowhere the design cannot.
+    content = "\n".join([order.product_id, style or "", color or "", expression or ""])
     return Design(
-        design_id="dsn_" + hashlib.sha256(order.order_id.encode()).hexdigest()[:20],
+        design_id="dsn_" + hashlib.sha256(content.encode()).hexdigest()[:20],
         product_id=order.product_id,
         product_name=order.product.name,
-        style=c.style,
-        color=c.color,
-        expression=c.expression if chosen_face else None,
-        evidence_keys=tuple(e.key for claim in order.claims for e in claim.verified),
+        style=style,
+        color=color,
+        expression=expression,
     )
 
 
@@ -72,9 +89,20 @@ class ErasureReport:
 
 
 def erase_customer(
-    orders: OrderRepository, clock: Clock, actor: str, customer_id: str
+    orders: OrderRepository,
+    clock: Clock,
+    actor: str,
+    customer_id: str,
+    *,
+    idempotency: IdempotencyRecords,
 ) -> ErasureReport:
-    """Anonymize every finished order of the customer; active ones are listed, untouched."""
+    """Anonymize every finished order of the customer; active ones are listed, untouched.
+
+    What the Idempotency-Key layer kept for an erased order (its first answer, with the
+    contact, remarks and engraving) is deleted by its key, which the order records: before the
+    erased order is saved, so a failed save leaves the key for a retry, and again after, so a
+    replay that re-stored the answer in between is gone too. A replay then places nothing and
+    answers a 409 (`create_order`)."""
     report = ErasureReport()
     now = clock.now()
     cursor: str | None = None
@@ -84,12 +112,17 @@ def erase_customer(
             if order.erased:
                 report.already_erased += 1
                 continue
+            key = order.idempotency_key
             try:
                 order.erase_personal_data(actor, now)
             except ConflictError:
                 report.still_active.append(order.order_id)
                 continue
+            if key is not None:
+                idempotency.forget(customer_id, key)
             orders.save(order)
+            if key is not None:
+                idempotency.forget(customer_id, key)
             orders.redact_messages(order.order_id)
             report.erased.append(order.order_id)
         cursor = page.next_cursor

@@ -210,15 +210,20 @@ class StaffOrderPage(BaseModel):
 
 
 class DesignView(BaseModel):
-    """A design for reuse: no personal data (no name, contact, address, remarks or engraving)."""
+    """A design for reuse: nothing that identifies a customer or an order (no name, contact,
+    address, remarks, engraving, free text, claim evidence, ids or dates)."""
 
-    design_id: str
+    design_id: str = Field(
+        description="The design's own id: the same choices on the same product share it; "
+        "it names no order."
+    )
     product_id: str
     product_name: str
-    style: str | None
-    color: str | None
-    expression: str | None = Field(description="Only a chosen option (e.g. a face), never text.")
-    evidence_keys: list[str]
+    style: str | None = Field(description="Only one of the product's published styles.")
+    color: str | None = Field(description="Only one of the product's published colors.")
+    expression: str | None = Field(
+        description="Only a published option (e.g. a face), never engraving text."
+    )
 
 
 class DesignPage(BaseModel):
