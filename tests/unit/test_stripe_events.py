@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import stripe
 
 from atelier.adapters.stripe_events import parse_stripe_event
 from atelier.services.payments import PaymentEventKind
@@ -107,8 +108,7 @@ def test_a_refund_update_that_is_not_a_failure_is_ignored(status: str) -> None:
 
 
 def test_the_stripe_sdk_reads_our_refund_failed_fixture_as_a_refund_event() -> None:
-    """The fixture has the shape Stripe's own SDK builds events from (when it is installed)."""
-    stripe = pytest.importorskip("stripe")
+    """The fixture has the shape Stripe's own SDK builds events from."""
     raw = charge_event("refund.failed", refund_object("failed"))
     constructed = stripe.Event.construct_from(json.loads(raw), "sk_test")
     refund = constructed.data.object

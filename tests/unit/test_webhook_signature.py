@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+import stripe
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -242,3 +243,20 @@ def test_P3_an_absurdly_long_timestamp_is_a_malformed_header_not_a_crash() -> No
     with pytest.raises(SignatureError) as caught:
         verify_signature(b"{}", header, ["whsec_x"], now=1_700_000_000)
     assert caught.value.reason == "malformed_header"
+
+
+def test_P3_a_header_signed_by_stripes_own_sdk_is_accepted_and_ours_passes_stripes_check() -> None:
+    """Both directions against stripe-python, the library Stripe's own integrations use."""
+    payload = BODY.decode()
+    theirs = stripe.WebhookSignature.generate_signature_header(payload, NEW_SECRET, NOW)
+    assert verify_signature(BODY, theirs, [OLD_SECRET, NEW_SECRET], now=NOW) == NOW
+
+    ours = sign_payload(BODY, NEW_SECRET, NOW)
+    assert stripe.WebhookSignature.verify_header(payload, ours, NEW_SECRET, tolerance=None)
+    event = stripe.Webhook.construct_event(payload, ours, NEW_SECRET, tolerance=None)
+    assert (event.id, event.type) == ("evt_1", "checkout.session.completed")
+
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.WebhookSignature.verify_header(payload, ours, OLD_SECRET, tolerance=None)
+    with pytest.raises(SignatureError, match="no_matching_signature"):
+        verify_signature(flip_one_byte(BODY), theirs, [NEW_SECRET], now=NOW)
