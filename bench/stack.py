@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from atelier import bootstrap
 from atelier.clock import FixedClock, SystemClock
@@ -137,6 +138,7 @@ class Stack:
         self.dynamodb = infra.client("dynamodb")
         self.s3 = infra.client("s3")
         if deliver_events:
+            pending = emulation.Pending(DEFAULT_ACCOUNT_ID, REGION)
             streams = StreamDelivery(
                 self.model.functions,
                 self.tables,
@@ -147,8 +149,11 @@ class Stack:
                     endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
                 ),
                 REGION,
+                pending.stream,
             )
-            bus = BusDelivery(self.model.functions, infra.client("events"), infra.client("sqs"))
+            bus = BusDelivery(
+                self.model.functions, infra.client("events"), infra.client("sqs"), pending.queue
+            )
             streams.invoker = self.host
             bus.invoker = self.host
             self.host.after_invoke += [streams, bus]

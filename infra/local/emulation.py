@@ -20,6 +20,19 @@ One mechanism for the local stack, the integration tests and the bench (`install
   `set_stream_clock` (the local stack's, which `POST /_local/clock` moves); older records are
   trimmed, their sequence numbers never reused, so memory stays bounded however long the
   stack runs. Shard iterators expire after 15 minutes, as in AWS (moto keeps every one).
+- **Answers cost what they hold.** moto 5.2 writes every answer through a serializer that
+  walks the API model and looks each member up under several spellings: most of the stack's
+  time went there. For the item reads and writes of DynamoDB and DynamoDB Streams, whose
+  results moto already builds in the wire's own shape, the answer is written by `json.dumps`
+  (binary values in base64, times as epoch seconds, as the serializer writes them). With
+  `SHADOW` on (the integration tests turn it on), every such answer is also written by moto's
+  serializer and the two compared, so any difference fails the test that caused it. Two
+  lookups moto repeats per request are remembered: an event rule's JSONPath expressions (it
+  built a parser for each, per event) and a handler class's method names.
+- **Nothing is kept for moto's dashboard.** moto appends every model object it makes (stream
+  records, shard iterators, queue messages, ...) to a class-level list for
+  `/moto-api/data.json` and never drops them: trimmed records and deleted messages stayed in
+  memory. Here no instance is tracked (that dashboard lists none in the local stack).
 
 The adjustments replace moto internals, so they are proven on the moto versions in
 `SUPPORTED_MOTO_VERSIONS` only; `install()` refuses any other with a message saying what to do.
@@ -27,7 +40,9 @@ The adjustments replace moto internals, so they are proven on the moto versions 
 
 from __future__ import annotations
 
+import base64
 import copy
+import functools
 import hashlib
 import json
 import threading
@@ -462,6 +477,132 @@ def _all_items(original: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any
     return all_items
 
 
+# ---------------------------------------------------------------------------- answers
+
+# The actions whose results moto builds as the wire's JSON already (dicts with the API's member
+# names, DynamoDB values as {type: value}, binary as bytes, times as datetimes).
+FAST_ACTIONS = frozenset(
+    {
+        "BatchGetItem",
+        "BatchWriteItem",
+        "DeleteItem",
+        "GetItem",
+        "PutItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "TransactWriteItems",
+        "UpdateItem",
+        "GetRecords",
+        "GetShardIterator",
+    }
+)
+SHADOW = False  # also serialize each fast answer moto's way and fail on any difference
+
+
+class ShadowMismatch(AssertionError):
+    """A fast answer differs from the one moto's serializer writes."""
+
+
+def _wire_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime):
+        from moto.core.serialize import TimestampSerializer
+
+        return TimestampSerializer._timestamp_unixtimestamp(value)
+    raise TypeError(f"{type(value).__name__} in a DynamoDB answer")
+
+
+def _has_none(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_has_none(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_none(v) for v in value)
+    return False
+
+
+def _fast_serialized(original: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def serialized(self: Any, action_result: Any) -> Any:
+        from moto.core.responses import ActionResult, PaginatedResult
+
+        result = action_result.result
+        action = self._get_action()
+        if (
+            isinstance(action_result, PaginatedResult)
+            or not isinstance(action_result, ActionResult)
+            or not isinstance(result, dict)
+            or action not in FAST_ACTIONS
+        ):
+            return original(self, action_result)
+        output = _output_shape(self.boto3_service_name, action)
+        try:  # the model's members only, as the serializer writes (e.g. no ConsumedCapacityUnits)
+            body = json.dumps(
+                {k: v for k, v in result.items() if k in output.members}, default=_wire_default
+            )
+        except TypeError:
+            return original(self, action_result)
+        if "null" in body and _has_none(result):  # moto's serializer leaves out what is None
+            return original(self, action_result)
+        if SHADOW:
+            _compare(output, body, original(self, action_result))
+        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+        return 200, headers, body
+
+    return serialized
+
+
+@functools.cache
+def _output_shape(service: str, action: str) -> Any:
+    from moto.core.utils import get_service_model
+
+    return get_service_model(service).operation_model(action).output_shape
+
+
+def _compare(output: Any, fast: str, answer: Any) -> None:
+    """What botocore makes of each answer (all a client can observe) must be the same."""
+    from botocore.parsers import create_parser
+
+    status, headers, body = answer
+
+    def parsed(raw: str) -> Any:
+        response = {"status_code": 200, "headers": dict(headers), "body": raw.encode()}
+        answer = create_parser("json").parse(response, output)
+        answer.pop("ResponseMetadata", None)
+        return answer
+
+    if status != 200 or parsed(fast) != parsed(body):
+        raise ShadowMismatch(f"fast answer {fast[:400]} != moto's ({status}) {body[:400]}")
+
+
+def _cached_method_names(clazz: object) -> list[str]:
+    names = _METHOD_NAMES.get(clazz)
+    if names is None:
+        names = _METHOD_NAMES[clazz] = _ORIGINAL_METHOD_NAMES(clazz)
+    return names
+
+
+_METHOD_NAMES: dict[object, list[str]] = {}
+_ORIGINAL_METHOD_NAMES: Callable[[object], list[str]]
+
+
+def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """BaseModel.__new__ without moto's instance tracking: moto appends every model object it
+    ever makes (each stream record with its images, each shard iterator, each queue message)
+    to a class-level list, for its dashboard's `/moto-api/data.json`, and never lets go; the
+    stack's memory grew with every write and every read, whatever was trimmed or deleted."""
+    from moto.core.common_models import BaseModel
+
+    return super(BaseModel, cls).__new__(cls)  # type: ignore[misc]  # as BaseModel.__new__
+
+
+def _remembered(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """jsonpath_ng's `parse`, remembered by expression (a parsed path is never changed)."""
+    return functools.lru_cache(maxsize=256)(parse)
+
+
 # ---------------------------------------------------------------------------- install
 
 
@@ -479,11 +620,19 @@ def install() -> None:
     if _installed is not None:
         return
     check_moto_version()
+    import jsonpath_ng.ext as jsonpath_ext
+    import moto.core.responses as moto_responses
+    from moto.core.common_models import BaseModel
+    from moto.core.responses import BaseResponse
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard, Table
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
+    global _ORIGINAL_METHOD_NAMES
+    _ORIGINAL_METHOD_NAMES = moto_responses.__dict__["method_names_from_class"]
+    _METHOD_NAMES.clear()
     replacements: list[tuple[Any, str, Any]] = [
         (DynamoDBBackend, "transact_write_items", _journaled_transact_write_items),
         (
@@ -506,8 +655,13 @@ def install() -> None:
             "get_records",
             _get_records(DynamoDBStreamsBackend.get_records),
         ),
+        (DynamoHandler, "serialized", _fast_serialized(BaseResponse.serialized)),
+        (DynamoDBStreamsHandler, "serialized", _fast_serialized(BaseResponse.serialized)),
+        (moto_responses, "method_names_from_class", _cached_method_names),
+        (jsonpath_ext, "parse", _remembered(jsonpath_ext.__dict__["parse"])),
+        (BaseModel, "__new__", staticmethod(_untracked_new)),
     ]
-    originals = [(owner, name, owner.__dict__[name]) for owner, name, _ in replacements]
+    originals = [(owner, name, owner.__dict__.get(name)) for owner, name, _ in replacements]
     for owner, name, replacement in replacements:
         setattr(owner, name, replacement)
     _installed = _Installed(originals)
@@ -519,7 +673,10 @@ def uninstall() -> None:
     if _installed is None:
         return
     for owner, name, original in _installed.originals:
-        setattr(owner, name, original)
+        if original is None:  # inherited before: the class's own attribute goes again
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
     TOKENS.clear()
     _installed = None
 
@@ -632,5 +789,55 @@ class InProcessCalls:
             return self._stubber(event_name, request)
 
     def register(self, session: Any) -> None:
-        """On a boto3 Session (clients made from it afterwards use the hook)."""
+        """On a boto3 Session (clients made from it afterwards use the hook). Their calls to
+        the services answered in process go unsigned: moto checks no signature, and SigV4 was
+        a tenth of a request's cost. S3 keeps signing (its presigned URLs are signatures)."""
         session.events.register("before-send", self)
+        session.events.register("choose-signer", _unsigned_in_process)
+
+
+_UNSIGNED_SERVICES = frozenset(
+    {"dynamodb", "dynamodb-streams", "eventbridge", "sqs", "sesv2", "ses", "ssm"}
+)
+
+
+def _unsigned_in_process(event_name: str, **_: Any) -> Any:
+    from botocore import UNSIGNED
+
+    service = event_name.split(".")[1] if event_name.count(".") >= 1 else ""
+    return UNSIGNED if service in _UNSIGNED_SERVICES else None
+
+
+class Pending:
+    """Whether a queue or a stream has anything new, read from moto's storage in this process:
+    the local stack looks after every invocation, and most looks find nothing, so an empty look
+    costs a dictionary read instead of a request."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self._account_id = account_id
+        self._region = region
+
+    def queue(self, queue_url: str) -> bool:
+        """False only when the queue surely holds no message (unknown: True, so it is asked)."""
+        from moto.sqs.models import sqs_backends
+
+        with BACKEND_LOCK:
+            queue = sqs_backends[self._account_id][self._region].queues.get(
+                queue_url.rstrip("/").rsplit("/", 1)[-1]
+            )
+            return queue is None or bool(queue._messages)
+
+    def stream(self, stream_arn: str) -> int | None:
+        """How many records the table's stream has ever held (None: unknown): it changes
+        whenever a record is added, so a reader that saw this count has nothing new."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        parts = stream_arn.split(":table/", 1)
+        if len(parts) != 2:
+            return None
+        with BACKEND_LOCK:
+            table = dynamodb_backends[self._account_id][self._region].tables.get(
+                parts[1].split("/", 1)[0]
+            )
+            shard = getattr(table, "stream_shard", None)
+            return None if shard is None else _absolute_length(shard)

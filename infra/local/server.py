@@ -543,6 +543,7 @@ class LocalStack:
                 boto3.client("dynamodb", endpoint_url=self.moto_url, region_name=region),
                 boto3.client("dynamodbstreams", endpoint_url=self.moto_url, region_name=region),
                 region,
+                emulation.Pending(ACCOUNT_ID, region).stream,
             )
 
     def _bus_delivery(self) -> BusDelivery:
@@ -557,6 +558,7 @@ class LocalStack:
                     self.model.functions,
                     boto3.client("events", endpoint_url=self.moto_url, region_name=region),
                     boto3.client("sqs", endpoint_url=self.moto_url, region_name=region),
+                    emulation.Pending(ACCOUNT_ID, region).queue,
                 )
             except Exception as exc:
                 raise StartupError(

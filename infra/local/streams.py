@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +42,20 @@ class StreamReader:
     transaction) or an expired iterator costs nothing, and after a restart it resumes from the
     number it was given. When the stream cannot be read it says so, loudly, every time."""
 
-    def __init__(self, client: Any, stream_arn: str, region: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        stream_arn: str,
+        region: str,
+        version: Callable[[str], int | None] | None = None,
+    ) -> None:
         self._client = client
         self._arn = stream_arn
         self._region = region
+        # The stream's record count (Pending.stream): unchanged since the last full read
+        # means nothing new, and the read is skipped.
+        self._version = version
+        self._read_at: int | None = None
         self.last_sequence: dict[str, str] = {}  # shard id -> last sequence number handed over
         self._shards: list[str] | None = None
         self.gaps = 0  # records trimmed (24-hour retention) before they were read
@@ -56,14 +66,19 @@ class StreamReader:
 
     def read(self) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
+        current = self._version(self._arn) if self._version is not None else None
+        if current is not None and current == self._read_at and self._shards is not None:
+            return records
         try:
             if self._shards is None:  # described once, and again after any failure
                 description = self._client.describe_stream(StreamArn=self._arn)
                 self._shards = [s["ShardId"] for s in description["StreamDescription"]["Shards"]]
             for shard_id in self._shards:
                 records += self._read_shard(shard_id)
+            self._read_at = current
         except Exception as exc:
             self._shards = None
+            self._read_at = None
             log.error(
                 "STREAM NOT READ: %s (%s: %s); its records wait, and are read again on the next "
                 "delivery",
@@ -133,6 +148,7 @@ class StreamDelivery(Delivery):
         dynamodb: Any,
         streams: Any,
         region: str,
+        version: Callable[[str], int | None] | None = None,
     ) -> None:
         super().__init__()
         self._subscriptions: list[_Subscription] = []
@@ -145,7 +161,7 @@ class StreamDelivery(Delivery):
                 if not arn:
                     log.warning("%s: table %s has no stream", function.name, stream.table)
                     continue
-                reader = StreamReader(streams, arn, region)
+                reader = StreamReader(streams, arn, region, version)
                 reader.skip_existing()
                 self._subscriptions.append(
                     _Subscription(function, stream, reader, table_names[stream.table])

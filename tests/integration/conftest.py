@@ -32,8 +32,10 @@ OLD_WEBHOOK_SECRET, WEBHOOK_SECRET = "whsec_old", "whsec_current"
 WEBHOOK_SECRETS = f"{OLD_WEBHOOK_SECRET},{WEBHOOK_SECRET}"
 
 
-# moto as the local stack runs it (journaled transactions, request tokens, stream retention).
+# moto as the local stack runs it (journaled transactions, request tokens, stream retention,
+# fast answers), with every fast answer also written moto's way and compared.
 emulation.install()
+emulation.SHADOW = True
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
