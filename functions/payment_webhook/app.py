@@ -18,7 +18,12 @@ from atelier.api.errors import error_response
 from atelier.api.openapi import documented
 from atelier.api.resolver import new_resolver
 from atelier.bootstrap import get_container
-from atelier.domain.errors import ConflictError, InvalidRequestError, ServiceUnavailableError
+from atelier.domain.errors import (
+    ConflictError,
+    InvalidRequestError,
+    InvalidSignatureError,
+    ServiceUnavailableError,
+)
 from atelier.observability import logger, metrics, tracer
 from atelier.services.webhook import receive_payment_webhook
 
@@ -40,7 +45,7 @@ def retry_later(error: ConflictError | ServiceUnavailableError) -> Response[Any]
 
 @app.exception_handler(InvalidRequestError)
 def bad_request(error: InvalidRequestError) -> Response[Any]:
-    if error.code == "INVALID_SIGNATURE":
+    if isinstance(error, InvalidSignatureError):
         metrics.add_metric(name="WebhookSignatureRejected", unit=MetricUnit.Count, value=1)
     return error_response(HTTPStatus.BAD_REQUEST, error.code, error.message, error.details)
 

@@ -1,7 +1,7 @@
 """Where real adapters are wired, once per Lambda container, lazily on first use.
 
 Nothing here imports an adapter, the domain or the ports at module level: a function pays, on
-its cold start, only for what its handler uses (issue 7).
+its cold start, only for what its handler uses (see docs/performance.md, cold starts).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
 from atelier.domain.claims import ClaimStatus
-from atelier.domain.errors import ConflictError
+from atelier.domain.errors import ConflictError, PaymentRequestChangedError
 from atelier.domain.events import DomainEvent
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
@@ -216,22 +216,18 @@ class PaymentGateway(Protocol):
         self, *, payment_intent: str, amount_cents: int, idempotency_key: str, reason: str
     ) -> str:
         """Refund part or all of a payment; the same idempotency key never refunds twice.
-        Returns the provider's refund id. Raises ConflictError: `PAYMENT_PROVIDER_REFUSED`
-        when the provider refuses for good (disputed, already refunded), or
-        `PAYMENT_REQUEST_CHANGED` (`payment_request_changed`) when the key was used before
+        Returns the provider's refund id. Raises `PaymentProviderRefusedError` when the
+        provider refuses for good (disputed, already refunded), or
+        `PaymentRequestChangedError` (`payment_request_changed`) when the key was used before
         with another amount (nothing refunded by this call)."""
 
 
-PAYMENT_REQUEST_CHANGED = "PAYMENT_REQUEST_CHANGED"
-
-
-def payment_request_changed(operation: str) -> ConflictError:
+def payment_request_changed(operation: str) -> PaymentRequestChangedError:
     """The provider already holds a request under this idempotency key with other details."""
-    return ConflictError(
+    return PaymentRequestChangedError(
         f"The payment provider already received a request to {operation} for this with other "
         "details, so it did nothing now. A cancellation's refund is made once: retry with "
-        "the refund amount first asked.",
-        code=PAYMENT_REQUEST_CHANGED,
+        "the refund amount first asked."
     )
 
 

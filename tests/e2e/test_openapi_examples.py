@@ -1,7 +1,6 @@
 """Every request-body example openapi.json documents (what Swagger UI's "Try it out" sends)
 works as it stands against the running local stack: each is sent, unchanged, to an order or
-claim in the state its route needs, and gets the route's documented success status
-(issue 12, item 15)."""
+claim in the state its route needs, and gets the route's documented success status."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may do what, generated from the route table (issue 6, item 2).
+"""Who may do what, generated from the route table (docs/reliability.md, part 2).
 
 Every route `template.yaml` declares is called by {anonymous, customer A, customer B, staff}
 against {A's objects, B's objects} (and, where a route names both an order and a claim, one

@@ -176,6 +176,17 @@ def test_P10_types_and_sizes_outside_the_policy_get_no_ticket(
     assert reply.json["error"]["code"] == code
 
 
+def test_P10_a_claim_takes_at_most_10_files(api, delivered):
+    claim = file_claim(api, delivered).json
+    for _ in range(10):
+        reply, _ = ticket(api, delivered, claim, size=5000)
+        assert reply.status == 201, reply.raw
+    eleventh, _ = ticket(api, delivered, claim, size=5000)
+    assert eleventh.status == 422
+    assert eleventh.json["error"]["code"] == "TOO_MUCH_EVIDENCE"
+    assert "at most 10 files" in eleventh.json["error"]["message"]
+
+
 def test_P10_full_claim_verified_submitted_approved_reshipped_resolved(
     api, delivered, stack, container, clock
 ):
@@ -320,7 +331,7 @@ def test_a_claim_id_names_its_order_and_the_evidence_key_its_claim(api, delivere
 @pytest.mark.parametrize(
     "key",
     [
-        "claims/clm_NOPE/evd_NOPE",  # no order in the claim id (also the ids before issue 7)
+        "claims/clm_NOPE/evd_NOPE",  # no order in the claim id (also the old form, clm_<ULID>)
         "claims/clm_01KNOSUCHORDER00000000000_1/evd_X",  # an order that does not exist
         "claims/{claim_id}/evd_FORGED",  # the order and claim exist, the ticket does not
         "claims/{other_claim_id}/{evidence_id}",  # a claim the order does not have

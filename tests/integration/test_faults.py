@@ -1,5 +1,5 @@
-"""Faults (issue 6, item 4): throttling, cancelled transactions, a timeout between the write and
-the event's publication, and S3 errors during the evidence check.
+"""Faults (docs/reliability.md, part 4): throttling, cancelled transactions, a timeout between
+the write and the event's publication, and S3 errors during the evidence check.
 
 Faults are injected into the container's own botocore clients (`container.dynamodb`, the S3
 client of `container.evidence_store`, the events client of `container.publisher`) on their

@@ -1,5 +1,5 @@
-"""Issue 12, "Access and parsing": hostile input found by the trials of 2026-12, each through the
-emulated API Gateway into the real handlers against moto (items 9-11)."""
+"""Access and parsing: hostile input found by the trials of 2026-12, each through the emulated
+API Gateway into the real handlers against moto (docs/reliability.md, items 9-11)."""
 
 import json
 

@@ -207,8 +207,8 @@ HOSTILE_EVENTS = {
 def test_P3_a_signed_event_with_out_of_range_fields_is_a_400_and_changes_nothing(
     api, order, clock, container, case
 ):
-    """Issue 12 item 4: values that crashed the webhook (OverflowError, a DynamoDB key over
-    its limit) answer 400 with the error shape and a message naming the field."""
+    """Values that crashed the webhook (OverflowError, a DynamoDB key over its limit) answer 400
+    with the error shape and a message naming the field."""
     event = HOSTILE_EVENTS[case](stripe_session_event(order, created=now_unix(clock)))
     raw = json.dumps(event).encode()
     reply = deliver(api, raw, signed(raw, clock))
@@ -280,7 +280,7 @@ def send_event(api, clock, event):
 def test_P3_a_refund_before_its_payment_is_parked_in_the_table_and_applied_with_it(
     api, order, clock, container
 ):
-    """Issue 12 item 1, against the single table: the early `charge.refunded` is a 200
+    """Events out of order, against the single table: the early `charge.refunded` is a 200
     `parked`, kept in `PARKED#<payment intent>`; the payment's event applies it and removes it."""
     now = now_unix(clock)
     refund = charge_refunded(order, now, 13900)
@@ -341,7 +341,7 @@ def test_P3_a_refund_parked_while_the_payment_commits_is_not_stranded(
 def test_P3_stripes_refund_failed_payload_flags_the_order_and_keeps_the_amounts_true(
     api, order, clock, container, event_type
 ):
-    """Issue 12 item 3, with Stripe's Refund object as it is sent (status `failed`)."""
+    """A refund that fails later, with Stripe's Refund object as it is sent (status `failed`)."""
     clock.advance(hours=25)
     now = now_unix(clock)
     late = send_event(api, clock, stripe_session_event(order, created=now))

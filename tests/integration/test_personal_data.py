@@ -1,4 +1,4 @@
-"""P6: personal data never appears in logs (issue 6, item 5, the log scan).
+"""P6: personal data never appears in logs (docs/reliability.md, part 5, the log scan).
 
 Every flow of the product runs through the emulated API Gateway, the payment webhook, the
 evidence check, the schedules, the table stream (event_relay) and the bus (notifier), with

@@ -24,7 +24,8 @@ def test_one_paid_webhook_costs_two_reads_and_one_transaction(api, orders, clock
     api.call(
         "POST", "/webhooks/payments", raw=raw, as_user=None, headers={"Stripe-Signature": signature}
     )
-    # The order, and the events parked for its payment (none): issue 12 item 1.
+    # The order, and the events parked for its payment (none): Stripe does not order events, so
+    # a refund or dispute that comes before its payment's event waits in PARKED#<payment intent>.
     assert counted == {"GetItem": 2, "TransactWriteItems": 1}
     counted.clear()
     api.call(

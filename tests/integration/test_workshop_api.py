@@ -354,8 +354,9 @@ TRANSITIONS = [
 def test_a_staff_transition_reads_the_order_once_and_answers_what_a_read_would(
     api, shop, clock, counted, name, prepare, action, body
 ):
-    """Issue 7's budget: one consistent query of the order's partition and one transaction;
-    the answer is built from them, and equals what GET /staff/orders/{id} then shows."""
+    """The transition budget (docs/performance.md): one consistent query of the order's
+    partition and one transaction; the answer is built from them, and equals what
+    GET /staff/orders/{id} then shows."""
     order = prepare(api, clock)
     api.staff("POST", f"/staff/orders/{order['order_id']}/messages", {"text": "How thin?"})
     clock.advance(minutes=5)

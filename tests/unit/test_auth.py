@@ -46,7 +46,7 @@ def test_P6_cognito_groups_are_parsed_as_api_gateway_writes_them(claim, expected
 )
 def test_P6_a_group_whose_name_only_contains_staff_grants_nothing(claim):
     """P6: staff views hold customers' personal data; only a group named exactly `staff` opens
-    them (DESIGN.md section 5)."""
+    them (docs/design.md, §6)."""
     assert STAFF_GROUP not in groups_in({"cognito:groups": claim})
 
 

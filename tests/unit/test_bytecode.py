@@ -1,5 +1,6 @@
-"""The deployed code ships bytecode for the runtime's Python (issue 7): `make build` compiles
-what `sam build` produced with that Python, and refuses to finish if a module is left without."""
+"""The deployed code ships bytecode for the runtime's Python (cold starts, docs/performance.md):
+`make build` compiles what `sam build` produced with that Python, and refuses to finish if a
+module is left without."""
 
 from __future__ import annotations
 

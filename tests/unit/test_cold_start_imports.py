@@ -1,7 +1,7 @@
-"""What a cold start loads (issue 7, docs/performance.md): each function imported as Lambda
-imports it (its folder first on sys.path, then the layer's content), in a fresh interpreter
-with the Tracer on as `Tracing: Active` turns it on, then building what its first invocation
-builds. A module that shows up here is paid for on every cold start of that function."""
+"""What a cold start loads (docs/performance.md): each function imported as Lambda imports it (its
+folder first on sys.path, then the layer's content), in a fresh interpreter with the Tracer on as
+`Tracing: Active` turns it on, then building what its first invocation builds. A module that shows
+up here is paid for on every cold start of that function."""
 
 from __future__ import annotations
 

@@ -179,8 +179,9 @@ def test_settings_cannot_change_once_read() -> None:
         settings.table_name = "other"  # type: ignore[misc]
 
 
-# The settings were a pydantic model until issue 7; this is that model, kept as the reference
-# the dataclass must read every environment exactly as, problems included.
+# The settings were a pydantic model until they became a dataclass for shorter cold starts
+# (docs/decisions.md, decision 32); this is that model, kept as the reference the dataclass must
+# read every environment exactly as, problems included.
 
 
 class PydanticSettings(BaseModel):

@@ -14,16 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from atelier.domain.claims import MAX_EVIDENCE_FILES
 from atelier.domain.errors import InvalidRequestError
 from atelier.domain.evidence import (
     LEADING_BYTES,
     MAX_BYTES,
-    MAX_FILES_PER_CLAIM,
     MAX_PHOTO_BYTES,
     MAX_VIDEO_BYTES,
     EvidenceKey,
     check_declared,
-    check_room_for_another,
     download_filename,
     evidence_key,
     max_bytes_for,
@@ -60,7 +59,7 @@ def ftyp(major: bytes, *compatible: bytes) -> bytes:
 def test_p10_caps_are_25_mb_for_photos_200_mb_for_videos_and_10_files_per_claim() -> None:
     assert MAX_PHOTO_BYTES == 25 * 1024 * 1024
     assert MAX_VIDEO_BYTES == 200 * 1024 * 1024
-    assert MAX_FILES_PER_CLAIM == 10
+    assert MAX_EVIDENCE_FILES == 10  # the claim's own rule (domain/claims.py)
     assert dict(MAX_BYTES) == {
         "image/jpeg": MAX_PHOTO_BYTES,
         "image/png": MAX_PHOTO_BYTES,
@@ -141,15 +140,6 @@ def test_p10_an_empty_file_is_refused(size: int) -> None:
         check_declared("image/jpeg", size)
 
     assert refused.value.code == "EVIDENCE_EMPTY"
-
-
-def test_p10_a_claim_takes_at_most_10_files() -> None:
-    check_room_for_another(MAX_FILES_PER_CLAIM - 1)
-    with pytest.raises(InvalidRequestError) as refused:
-        check_room_for_another(MAX_FILES_PER_CLAIM)
-
-    assert refused.value.code == "EVIDENCE_LIMIT_REACHED"
-    assert "10" in refused.value.message
 
 
 # What the leading bytes say

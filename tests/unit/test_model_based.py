@@ -1,5 +1,6 @@
-"""Model-based test (issue 6, item 3): a hypothesis state machine drives the services on the
-in-memory fakes and an injected clock, and checks the order invariants after every step.
+"""Model-based test (docs/reliability.md, part 3): a hypothesis state machine drives the
+services on the in-memory fakes and an injected clock, and checks the order invariants after
+every step.
 
 Rules: place orders (agreed or needing review, refused ones, and Idempotency-Key replays); pay
 (through a checkout session with the webhook at once, queued, or landing after the deadline for a
@@ -62,7 +63,12 @@ from atelier.clock import FixedClock
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.claims import ClaimStatus, EvidenceStatus
 from atelier.domain.customization import Customization
-from atelier.domain.errors import ConflictError, InvalidRequestError, ServiceUnavailableError
+from atelier.domain.errors import (
+    ConflictError,
+    InvalidRequestError,
+    PaymentProviderRefusedError,
+    ServiceUnavailableError,
+)
 from atelier.domain.order import (
     PAYMENT_EVENT_HORIZON,
     TRANSITIONS,
@@ -77,7 +83,6 @@ from atelier.services.claims import Claims, lapse_unsubmitted_claims
 from atelier.services.create_order import PlaceOrder, create_order
 from atelier.services.customer_orders import cancel_order, renew_checkout
 from atelier.services.payments import (
-    PROVIDER_REFUSED,
     Outcome,
     PaymentEvent,
     PaymentEventKind,
@@ -177,7 +182,7 @@ class ModelGateway(InMemoryPaymentGateway):
     ) -> str:
         if idempotency_key not in self.refunds and self.refuse_next:
             self.refuse_next = False
-            raise ConflictError("The provider refused the refund.", code=PROVIDER_REFUSED)
+            raise PaymentProviderRefusedError("The provider refused the refund.")
         return super().refund(
             payment_intent=payment_intent,
             amount_cents=amount_cents,
@@ -421,7 +426,8 @@ class OrderModel(RuleBasedStateMachine):
     def customer_pays(self, data: st.DataObject, webhook: str) -> None:
         """The customer pays an open checkout session they were given (the order's, a
         surcharge's, or one the order no longer uses); its webhook is queued, or delivered at
-        once, or queued while a dispute of the payment arrives first (issue 12 item 1)."""
+        once, or queued while a dispute of the payment arrives first (Stripe does not order
+        events)."""
         now = self.clock.now()
         payable = [
             sid
@@ -760,7 +766,7 @@ class OrderModel(RuleBasedStateMachine):
                     )
         elif variant == "early_dispute":
             # Stripe does not order events: a dispute of a payment whose own event is still
-            # on its way (issue 12 item 1). It is kept until the payment is recorded.
+            # on its way. It is kept until the payment is recorded.
             queued = [e for e in self.inbox if e.kind is PaymentEventKind.PAID and e.payment_intent]
             if not queued:
                 return
@@ -1247,8 +1253,8 @@ class OrderModel(RuleBasedStateMachine):
         self.check_parked_events()
 
     def check_parked_events(self) -> None:
-        """Issue 12 item 1: an event is parked only while no order records its payment, and a
-        dispute sent for a payment an order records has flagged that order."""
+        """An event is parked only while no order records its payment, and a dispute sent
+        for a payment an order records has flagged that order."""
         for intent in self.orders.parked:
             assert intent not in self.orders.payment_pointers, f"stranded events for {intent}"
         for intent in self.disputed:
@@ -1575,8 +1581,8 @@ def test_P5_a_surcharge_paid_in_time_survives_the_lapse_sweep_when_its_webhook_i
 def test_P3_a_dispute_that_arrives_before_its_payment_flags_the_order_it_pays(
     recorded_by: str,
 ) -> None:
-    """Issue 12 item 1, with the model's own steps and invariants: the dispute is parked, and
-    whichever path records the payment (its late webhook, or the sweep finding the session
+    """Events out of order, with the model's own steps and invariants: the dispute is parked,
+    and whichever path records the payment (its late webhook, or the sweep finding the session
     paid) applies it in the same write."""
     w = _world()
     w.create("signet-ring", "agreed", "cust-a")
@@ -1666,7 +1672,7 @@ def test_a_cancel_the_provider_half_refuses_leaves_the_books_matching_the_provid
 
     def refund(**kwargs: Any) -> str:
         if next(calls) == 2:
-            raise ConflictError("The charge is disputed.", code=PROVIDER_REFUSED)
+            raise PaymentProviderRefusedError("The charge is disputed.")
         return real_refund(**kwargs)
 
     w.gateway.refund = refund  # type: ignore[method-assign]

@@ -637,7 +637,7 @@ def test_the_notifier_has_one_bus_rule_per_email_event_type() -> None:
     assert notifier.environment["EMAIL_FROM"] == "orders@shop.example.com"
 
 
-# ---------------------------------------------------------------- issue 12: money at the provider
+# ---------------------------------------------------------------- money at the provider
 
 
 def provider_event(shop: Shop, order: Order, kind: PaymentEventKind, **fields: Any) -> Order:
@@ -662,8 +662,8 @@ def provider_event(shop: Shop, order: Order, kind: PaymentEventKind, **fields: A
 def test_P11_a_full_refund_at_the_provider_tells_the_customer_and_tells_staff_to_stop(
     shop: Shop, in_production: Order
 ) -> None:
-    """Issue 12 item 2: the order is cancelled; the customer hears of the refund, and the
-    workshop that the piece must not be made."""
+    """The order is cancelled; the customer hears of the refund, and the workshop that the piece
+    must not be made."""
     order = provider_event(
         shop, in_production, PaymentEventKind.REFUNDED, refunded_total_cents=13900
     )
@@ -703,7 +703,7 @@ def test_P11_a_partial_or_after_shipment_refund_at_the_provider_alerts_staff(
 
 
 def test_P11_a_refund_that_failed_at_the_provider_alerts_staff(shop: Shop) -> None:
-    """Issue 12 item 3: nobody noticed a refund that bounced."""
+    """A refund that bounced used to go unnoticed."""
     order = shop.place()
     shop.clock.advance(hours=25)
     order = shop.pay(order, at=shop.clock.now())
@@ -725,13 +725,13 @@ def test_P11_a_refund_that_failed_at_the_provider_alerts_staff(shop: Shop) -> No
 
 
 def test_P11_a_refund_the_provider_refused_at_once_alerts_staff_too(shop: Shop) -> None:
-    from atelier.domain.errors import ConflictError
+    from atelier.domain.errors import PaymentProviderRefusedError
 
     order = shop.place()
     shop.clock.advance(hours=25)
 
     def refuse(**kwargs: Any) -> str:
-        raise ConflictError("refused", code="PAYMENT_PROVIDER_REFUSED")
+        raise PaymentProviderRefusedError("refused")
 
     shop.gateway.refund = refuse  # type: ignore[method-assign]
     order = shop.pay(order, at=shop.clock.now())
@@ -742,8 +742,8 @@ def test_P11_a_refund_the_provider_refused_at_once_alerts_staff_too(shop: Shop) 
 def test_P11_a_wrong_amount_refund_says_the_order_can_still_be_paid_with_a_fresh_link(
     shop: Shop,
 ) -> None:
-    """Issue 12 item 13: the order stays payable, and the email says so with a link that
-    works (the paid session cannot be paid again)."""
+    """The order stays payable, and the email says so with a link that works (the paid session
+    cannot be paid again)."""
     order = shop.place()
     assert order.checkout is not None
     paid_session = order.checkout.session_id

@@ -1,5 +1,5 @@
-"""Swagger UI reads as a guide (issue 12, item 15): every operation says what it does in a
-summary of its own and a description, and every request body carries an example."""
+"""Swagger UI reads as a guide: every operation says what it does in a summary of its own and a
+description, and every request body carries an example."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The Order aggregate: P2 pricing snapshot, P3 deadline, the state machine of DESIGN.md §3."""
+"""The Order aggregate: P2 pricing snapshot, P3 deadline, the state machine of docs/design.md §4."""
 
 from datetime import timedelta
 

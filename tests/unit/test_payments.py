@@ -16,7 +16,7 @@ from atelier.adapters.memory import (
 from atelier.clock import FixedClock
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.customization import Customization
-from atelier.domain.errors import ConflictError
+from atelier.domain.errors import ConflictError, PaymentProviderRefusedError
 from atelier.domain.order import TRANSITIONS, Address, Contact, OrderStatus
 from atelier.services.create_order import PlaceOrder, create_order
 from atelier.services.payments import (
@@ -111,7 +111,7 @@ def test_P4_paid_and_agreed_goes_to_production_with_ship_by_from_the_calendar(wo
     paid = world.reload(order)
     assert paid.status is S.IN_PRODUCTION
     assert paid.paid_at == MONDAY_10AM
-    # Paid Monday 10:00 New York: ship by the next Monday (DESIGN.md's example).
+    # Paid Monday 10:00 New York: ship by the next Monday (the example of docs/design.md §3).
     assert paid.ship_by.isoformat() == "2026-12-07"
     assert paid.paid_cents == 13900 and paid.refunded_cents == 0
     assert paid.checkout is None
@@ -514,7 +514,7 @@ def test_P3_an_order_whose_session_was_paid_the_wrong_amount_still_expires(world
     status = world.gateway.pay(session, at=world.clock.now(), amount_cents=100)
     wrong = world.event(order, amount=100, intent=status.payment_intent)
     assert world.apply(wrong) is Outcome.REFUNDED
-    # That session cannot be paid again: a fresh one takes its place (issue 12 item 13).
+    # That session cannot be paid again: a fresh one takes its place.
     fresh = world.reload(order).checkout
     assert fresh is not None and fresh.session_id != session
     assert world.orders.checkout_pointers[fresh.session_id] == order.order_id
@@ -541,7 +541,7 @@ def test_a_refund_the_provider_refuses_for_good_is_flagged_not_retried_forever(w
     world.orders.save(order)
 
     def refuse(**kwargs):
-        raise ConflictError("no", code="PAYMENT_PROVIDER_REFUSED")
+        raise PaymentProviderRefusedError("no")
 
     monkeypatch.setattr(world.gateway, "refund", refuse)
     assert world.apply(world.event(order)) is Outcome.REFUND_FAILED
@@ -564,7 +564,7 @@ def test_the_webhook_and_the_sweep_refuse_the_same_payment_with_one_refund(world
     assert len(world.gateway.refunds) == 1
 
 
-# ---------------------------------------------------------------------------- issue 12
+# ---------------------------------------------------------------------------- money at the provider
 
 
 def refund_failed(world, order, refund_id, cents, *, intent=None, made_at=None, event_id=None):
@@ -584,7 +584,7 @@ def history_types(world, order):
 
 @pytest.mark.parametrize("status", ["IN_PRODUCTION", "IN_REVIEW"])
 def test_P4_a_full_refund_at_the_provider_of_an_unshipped_order_cancels_it(world, status):
-    """Issue 12 item 2: the piece is not made for money that went back."""
+    """The piece is not made for money that went back."""
     order = world.place(remarks="thinner band" if status == "IN_REVIEW" else None)
     world.apply(world.event(order))
     assert world.reload(order).status is S(status)
@@ -653,12 +653,10 @@ def test_P4_a_provider_refund_of_a_cancelled_or_refused_payment_is_only_recorded
 
 
 def with_refund_refused(world, action):
-    from atelier.services.payments import PROVIDER_REFUSED
-
     real = world.gateway.refund
 
     def refuse(**kwargs):
-        raise ConflictError("already refunded", code=PROVIDER_REFUSED)
+        raise PaymentProviderRefusedError("already refunded")
 
     world.gateway.refund = refuse
     try:
@@ -668,7 +666,8 @@ def with_refund_refused(world, action):
 
 
 def test_P3_a_refund_that_fails_later_is_flagged_and_no_longer_counted(world):
-    """Issue 12 item 3: `refund.failed` (or `charge.refund.updated` with status failed)."""
+    """A refund that fails later: `refund.failed` (or `charge.refund.updated` with status
+    failed)."""
     order = world.place()
     world.clock.advance(hours=25)
     world.sweep()
@@ -712,9 +711,8 @@ def test_P3_a_dashboard_refund_that_fails_leaves_a_cancelled_order_flagged_unref
 
 
 def test_P3_a_refund_before_its_payment_is_parked_and_applied_with_the_payment(world):
-    """Issue 12 item 1: Stripe does not order events. A full refund that arrives before
-    `checkout.session.completed` is kept; the payment's event applies it: the piece is
-    never put into production unrefunded."""
+    """Stripe does not order events. A full refund that arrives before `checkout.session.completed`
+    is kept; the payment's event applies it: the piece is never put into production unrefunded."""
     order = world.place()
     refund = world.event(order, PaymentEventKind.REFUNDED, refunded=13900)
     assert world.apply(refund) is Outcome.PARKED

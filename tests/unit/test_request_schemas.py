@@ -1,4 +1,4 @@
-"""Request bodies refuse what JSON can say but a person cannot mean (issue 12, item 11)."""
+"""Request bodies refuse what JSON can say but a person cannot mean."""
 
 import pytest
 from pydantic import ValidationError

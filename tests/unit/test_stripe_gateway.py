@@ -23,7 +23,13 @@ from atelier.adapters.stripe import (
     UrllibTransport,
 )
 from atelier.clock import FixedClock
-from atelier.domain.errors import ConflictError, DomainError, ServiceUnavailableError
+from atelier.domain.errors import (
+    ConflictError,
+    DomainError,
+    PaymentProviderRefusedError,
+    PaymentRequestChangedError,
+    ServiceUnavailableError,
+)
 from atelier.domain.order import Checkout
 from atelier.ports import SessionState
 
@@ -317,6 +323,7 @@ def test_expiring_an_unknown_session_is_refused() -> None:
     with pytest.raises(ConflictError) as raised:
         gateway(fake).expire_checkout(SESSION_ID)
 
+    assert isinstance(raised.value, PaymentProviderRefusedError)
     assert raised.value.code == "PAYMENT_PROVIDER_REFUSED"
     assert len(fake.calls) == 1
 
@@ -406,6 +413,7 @@ def test_a_refused_request_is_a_conflict_with_stripes_codes_but_not_its_message(
     with pytest.raises(ConflictError) as raised:
         create(gateway(fake))
 
+    assert isinstance(raised.value, PaymentProviderRefusedError)
     assert raised.value.code == "PAYMENT_PROVIDER_REFUSED"
     assert raised.value.details == {
         "status": 400,
@@ -584,6 +592,8 @@ def test_a_key_reused_with_other_parameters_is_a_changed_request_not_a_refusal()
             payment_intent="pi_1", amount_cents=500, idempotency_key="k", reason="cancelled"
         )
 
+    assert isinstance(raised.value, PaymentRequestChangedError)
+    assert not isinstance(raised.value, PaymentProviderRefusedError)  # never a refusal
     assert raised.value.code == "PAYMENT_REQUEST_CHANGED"
 
 

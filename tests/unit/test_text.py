@@ -37,7 +37,7 @@ def test_text_is_stripped_of_outer_white_space():
     assert check_text("  hello ", cap=10) == "hello"
 
 
-# ---------------------------------------------------------------------------- issue 12, item 11
+# ---------------------------------------------------------------------------- text no person types
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from atelier.domain.errors import ConflictError, ServiceUnavailableError
+from atelier.domain.errors import (
+    ConflictError,
+    PaymentProviderRefusedError,
+    ServiceUnavailableError,
+)
 from atelier.domain.messages import Message
 from atelier.domain.order import OrderStatus
 from atelier.services.workshop import Decision, Workshop
@@ -138,7 +142,7 @@ def test_a_refund_the_provider_refuses_for_good_still_cancels_and_flags_the_orde
     shop = workshop(world)
 
     def refuse(**kwargs):
-        raise ConflictError("The charge is disputed.", code="PAYMENT_PROVIDER_REFUSED")
+        raise PaymentProviderRefusedError("The charge is disputed.")
 
     world.gateway.refund = refuse
     cancelled = shop.cancel("staff:x", order.order_id, "no stones", None).order

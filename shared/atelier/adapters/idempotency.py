@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for POST /orders, on powertools Idempotency (DESIGN.md section 5).
+"""`Idempotency-Key` for POST /orders, on powertools Idempotency (docs/design.md, §6).
 
 The record is keyed on (customer, key) so two customers never share one, kept 24 h; the request
 body is the validation payload, so the same key with another body is refused. Only successful

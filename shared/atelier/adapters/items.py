@@ -1,7 +1,7 @@
 """DynamoDB attribute maps and plain values, and the table stream's images as domain events.
 
 Apart from the DynamoDB adapter, which needs the whole order domain (and pydantic, through the
-catalog), so that event_relay's cold start loads only what relaying needs (issue 7).
+catalog), so that event_relay's cold start loads only what relaying needs.
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ needs three endpoints. The HTTP transport is injectable so unit tests never open
 
 Errors speak domain: a network failure, a timeout, 401/403 (our key refused: fixed by the shop,
 then a retry works), 409 (a concurrent request holds the idempotency key), 424, 429 and 5xx
-raise `ServiceUnavailableError`; any other refusal raises
-`ConflictError` with code `PAYMENT_PROVIDER_REFUSED` whose details carry Stripe's error type and
-code but never its message, which may quote the key (masked) or customer data. An idempotency
-key reused with other parameters (a cancellation retried with another refund amount) raises
-`ConflictError` with code `PAYMENT_REQUEST_CHANGED`: nothing was refunded by that request, and
+raise `ServiceUnavailableError`; any other refusal raises `PaymentProviderRefusedError`
+(`PAYMENT_PROVIDER_REFUSED`), whose details carry Stripe's error type and code but never its
+message, which may quote the key (masked) or customer data. An idempotency key reused with other
+parameters (a cancellation retried with another refund amount) raises
+`PaymentRequestChangedError` (`PAYMENT_REQUEST_CHANGED`): nothing was refunded by that request, and
 the caller must not treat it as a refusal of the refund.
 """
 
@@ -29,7 +29,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from atelier.clock import SystemClock
-from atelier.domain.errors import ConflictError, DomainError, ServiceUnavailableError
+from atelier.domain.errors import (
+    ConflictError,
+    DomainError,
+    PaymentProviderRefusedError,
+    ServiceUnavailableError,
+)
 from atelier.domain.order import Checkout
 from atelier.observability import logger
 from atelier.ports import Clock, SessionState, SessionStatus, payment_request_changed
@@ -51,7 +56,6 @@ EXPIRY_MARGIN = timedelta(seconds=60)
 
 METADATA_VALUE_LIMIT = 500
 IDEMPOTENCY_KEY_LIMIT = 255
-REFUSED = "PAYMENT_PROVIDER_REFUSED"
 _TRANSIENT_STATUSES = frozenset({409, 424, 429})
 # Our key refused (revoked, rotated, restricted): nothing about the request is wrong, and a
 # retry succeeds once the key is fixed; never a refusal of the refund or the payment itself.
@@ -288,9 +292,8 @@ class StripeGateway:
             )
         if details.get("type") == "idempotency_error":
             raise payment_request_changed(operation)
-        raise ConflictError(
+        raise PaymentProviderRefusedError(
             f"The payment provider refused to {operation} (HTTP {reply.status}).",
-            code=REFUSED,
             details=details,
         )
 
@@ -317,9 +320,8 @@ def _session_status(session_id: str, session: Mapping[str, Any]) -> SessionStatu
         raise _malformed("read checkout")
     if session.get("payment_status") != "paid":
         # Only delayed payment methods complete unpaid, and we never offer them.
-        raise ConflictError(
+        raise PaymentProviderRefusedError(
             "The checkout is complete but its payment has not settled.",
-            code=REFUSED,
             details={"payment_status": session.get("payment_status")},
         )
     intent = session.get("payment_intent")

@@ -46,6 +46,26 @@ class IllegalTransitionError(ConflictError):
     code = "ILLEGAL_TRANSITION"
 
 
+class PaymentProviderRefusedError(ConflictError):
+    """The payment provider refused for good (a disputed charge, a refund already made, a
+    checkout whose payment never settled): asking again gets the same answer."""
+
+    code = "PAYMENT_PROVIDER_REFUSED"
+
+
+class PaymentRequestChangedError(ConflictError):
+    """The provider already holds a request under this idempotency key with other details, so
+    it did nothing now; never a refusal of the payment or the refund itself."""
+
+    code = "PAYMENT_REQUEST_CHANGED"
+
+
+class InvalidSignatureError(InvalidRequestError):
+    """A webhook whose signature does not verify (400)."""
+
+    code = "INVALID_SIGNATURE"
+
+
 class ForbiddenError(DomainError):
     code = "FORBIDDEN"
 

@@ -18,7 +18,6 @@ from atelier.domain.ids import order_id_of_claim
 MIB = 1024 * 1024
 MAX_PHOTO_BYTES = 25 * MIB
 MAX_VIDEO_BYTES = 200 * MIB
-MAX_FILES_PER_CLAIM = 10
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/heic", "image/webp")
 VIDEO_TYPES = ("video/mp4", "video/quicktime")
@@ -150,16 +149,6 @@ def check_declared(content_type: str, size_bytes: int) -> None:
             f"{_megabytes(size_bytes)}. Upload a smaller or shorter file.",
             code="EVIDENCE_TOO_LARGE",
             details={"max_bytes": cap, "size_bytes": size_bytes},
-        )
-
-
-def check_room_for_another(files_on_claim: int) -> None:
-    """Refuse an upload ticket once a claim holds `MAX_FILES_PER_CLAIM` files."""
-    if files_on_claim >= MAX_FILES_PER_CLAIM:
-        raise InvalidRequestError(
-            f"A claim can hold at most {MAX_FILES_PER_CLAIM} files, and this one is full.",
-            code="EVIDENCE_LIMIT_REACHED",
-            details={"max_files": MAX_FILES_PER_CLAIM},
         )
 
 

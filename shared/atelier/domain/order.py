@@ -1,4 +1,4 @@
-"""The Order aggregate and its state machine (DESIGN.md section 3)."""
+"""The Order aggregate and its state machine (docs/design.md, §4)."""
 
 from __future__ import annotations
 

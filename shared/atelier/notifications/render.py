@@ -275,7 +275,7 @@ def _order_cancelled(f: _Facts) -> Rendering:
     }
     rendering: Rendering = [(t.ORDER_CANCELLED, values)]
     if f.event.actor == "payment-provider":
-        # Refunded in full in the provider's dashboard: the workshop must stop (issue 12).
+        # Refunded in full in the provider's dashboard: the workshop must stop.
         refund = f.cents("refund_cents")
         staff = {
             "refund": f.money(refund) if refund else "",

@@ -19,7 +19,7 @@ from atelier.domain.terms import CURRENT_TERMS
 from atelier.observability import logger
 from atelier.ports import Clock, OrderRepository, PaymentGateway, ProductRepository
 
-# How long an Idempotency-Key answers its first order (DESIGN.md section 5).
+# How long an Idempotency-Key answers its first order (docs/design.md, §6).
 KEY_KEPT = timedelta(hours=24)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.errors import ConflictError, DuplicateEventError
+from atelier.domain.errors import ConflictError, DuplicateEventError, PaymentProviderRefusedError
 from atelier.domain.order import (
     MIN_CHECKOUT_WINDOW,
     IncomingPayment,
@@ -23,8 +23,6 @@ from atelier.domain.order import (
 from atelier.observability import logger
 from atelier.ports import Clock, OrderRepository, PaymentGateway, SessionState
 
-# The code a gateway's ConflictError carries when the provider refuses for good.
-PROVIDER_REFUSED = "PAYMENT_PROVIDER_REFUSED"
 # What a refused payment's refund tells the provider, whatever the verdict (see take_payment).
 PROVIDER_REFUND_REASON = "payment not accepted for the order"
 
@@ -313,7 +311,7 @@ def _offer_fresh_checkout(
     order: Order, gateway: PaymentGateway, now: datetime, *, after: str
 ) -> None:
     """After a refused payment (of the wrong amount) that used up the order's checkout, a new
-    one for what is still due, so the refund email can say where to pay (issue 12 item 13).
+    one for what is still due, so the refund email can say where to pay.
     Only from the webhook: the sweep and a cancel close the order's checkout on purpose."""
     due = order.amount_due()
     if order.checkout is not None or due is None:
@@ -351,9 +349,7 @@ def refund_unless_refused(
             idempotency_key=idempotency_key,
             reason=reason,
         )
-    except ConflictError as exc:
-        if exc.code != PROVIDER_REFUSED:
-            raise
+    except PaymentProviderRefusedError:
         logger.warning("provider refused the refund", order_id=order_id)
         return None
 

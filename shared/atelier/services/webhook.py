@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.errors import InvalidRequestError
+from atelier.domain.errors import InvalidSignatureError
 from atelier.domain.webhook_signature import SignatureError, verify_signature
 from atelier.observability import logger
 from atelier.ports import Clock, OrderRepository, PaymentGateway
@@ -29,9 +29,8 @@ def receive_payment_webhook(
         verify_signature(raw_body, signature_header, secrets, now=int(clock.now().timestamp()))
     except SignatureError as exc:
         logger.warning("webhook signature rejected", reason=exc.reason)
-        raise InvalidRequestError(
-            f"The Stripe-Signature header does not verify ({exc.reason}).",
-            code="INVALID_SIGNATURE",
+        raise InvalidSignatureError(
+            f"The Stripe-Signature header does not verify ({exc.reason})."
         ) from exc
     event = parse(raw_body)
     return apply_payment_event(

@@ -346,7 +346,7 @@ def test_every_response_carries_an_apigw_request_id() -> None:
     assert response.header("apigw-requestid")
 
 
-# ---------------------------------------------------------------------------- issue 12, item 16
+# ------------------------------------------------------------------ refused tokens on the console
 
 
 def _refusal_lines(caplog: pytest.LogCaptureFixture) -> list[str]:

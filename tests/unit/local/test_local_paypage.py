@@ -1,6 +1,5 @@
-"""The sandbox pay page (local stack only) behaves like a hosted checkout page: issue 12,
-item 14. Its JSON API (`Accept: application/json`) is what tests and the README use; the HTML
-is what a person sees."""
+"""The sandbox pay page (local stack only) behaves like a hosted checkout page. Its JSON API
+(`Accept: application/json`) is what tests and the README use; the HTML is what a person sees."""
 
 from __future__ import annotations
 
