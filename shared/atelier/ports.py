@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from atelier.domain.catalog import Product
 from atelier.domain.claims import ClaimStatus
+from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, PaymentRequestChangedError
 from atelier.domain.events import DomainEvent
 from atelier.domain.messages import Message
@@ -121,7 +122,7 @@ class OrderRepository(Protocol):
 
     def find_by_checkout_session(self, session_id: str) -> Order | None: ...
 
-    def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
+    def due(self, kind: DueKind, until: datetime, *, page_size: int = 100) -> Iterator[str]:
         """Ids of orders with a `kind` deadline at or before `until`, oldest first."""
 
 

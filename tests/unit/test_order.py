@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from atelier.domain.customization import Customization
+from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, IllegalTransitionError
 from atelier.domain.order import TRANSITIONS, Address, Checkout, Contact, Order, OrderStatus
 from atelier.domain.pricing import price_order
@@ -65,9 +66,12 @@ def test_placing_records_the_first_history_entry_and_a_payment_deadline_entry():
     ]
     assert order.version == 1
     assert order.due_entries() == {
-        "PAYMENT": order.payment_due_at,
-        "REMINDER": order.payment_due_at - timedelta(hours=4),
+        DueKind.PAYMENT: order.payment_due_at,
+        DueKind.REMINDER: order.payment_due_at - timedelta(hours=4),
     }
+    assert all(type(kind) is DueKind for kind in order.due_entries())
+    # the index's key is the kind's value, as the items already stored spell it
+    assert [f"DUE#{kind}" for kind in order.due_entries()] == ["DUE#PAYMENT", "DUE#REMINDER"]
 
 
 def test_customer_cancels_an_unpaid_order_before_its_deadline():

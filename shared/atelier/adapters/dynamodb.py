@@ -27,6 +27,7 @@ from atelier.domain.claims import (
     ReturnLabel,
 )
 from atelier.domain.customization import Customization, ReviewReason
+from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.messages import Message
 from atelier.domain.order import (
@@ -490,7 +491,7 @@ def history_to_item(order_id: str, entry: HistoryEntry) -> dict[str, Any]:
     )
 
 
-def _due_item(order_id: str, kind: str, due_at: datetime) -> dict[str, Any]:
+def _due_item(order_id: str, kind: DueKind, due_at: datetime) -> dict[str, Any]:
     return to_item(
         {
             "pk": f"ORDER#{order_id}",
@@ -823,7 +824,7 @@ class DynamoOrderRepository:
         item = answer.get("Item")
         return self.get(from_item(item)["order_id"]) if item else None
 
-    def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
+    def due(self, kind: DueKind, until: datetime, *, page_size: int = 100) -> Iterator[str]:
         # Sort keys are "<due time>#<order id>"; "$" sorts right after "#", so the bound takes
         # every entry due at or before `until`'s second.
         args: dict[str, Any] = {

@@ -17,6 +17,7 @@ from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.clock import isoformat_z
 from atelier.domain.catalog import Product
 from atelier.domain.claims import ClaimStatus
+from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
@@ -228,7 +229,7 @@ class InMemoryOrderRepository:
         order_id = self.checkout_pointers.get(session_id)
         return self.get(order_id) if order_id else None
 
-    def due(self, kind: str, until: datetime, *, page_size: int = 100) -> Iterator[str]:
+    def due(self, kind: DueKind, until: datetime, *, page_size: int = 100) -> Iterator[str]:
         entries = sorted(
             (at, order_id)
             for (k, order_id), at in self.due_index.items()

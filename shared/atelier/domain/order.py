@@ -23,6 +23,7 @@ from atelier.domain.claims import (
     ReturnLabel,
 )
 from atelier.domain.customization import Customization, ReviewReason
+from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, IllegalTransitionError, InvalidRequestError
 from atelier.domain.ids import new_event_id
 from atelier.domain.pricing import Price
@@ -405,25 +406,25 @@ class Order:
     def is_paid(self) -> bool:
         return any(p.accepted for p in self.payments)
 
-    def due_entries(self) -> dict[str, datetime]:
+    def due_entries(self) -> dict[DueKind, datetime]:
         """Deadlines this order is waiting on, by kind (the sparse due index mirrors this)."""
-        due: dict[str, datetime] = {}
+        due: dict[DueKind, datetime] = {}
         if self.status is S.PENDING_PAYMENT:
-            due["PAYMENT"] = self.payment_due_at
+            due[DueKind.PAYMENT] = self.payment_due_at
             if self.reminder_at is not None:
-                due["REMINDER"] = self.reminder_at
+                due[DueKind.REMINDER] = self.reminder_at
         surcharge = self.surcharge_due()
         if surcharge is not None:
-            due["SURCHARGE"] = surcharge.due_at
+            due[DueKind.SURCHARGE] = surcharge.due_at
         waiting = [c for c in self.claims if c.status is ClaimStatus.AWAITING_EVIDENCE]
         if waiting:
-            due["CLAIM"] = waiting[0].claim_deadline
+            due[DueKind.CLAIM] = waiting[0].claim_deadline
         watch = self.ship_watch
         if self.status is S.IN_PRODUCTION and watch is not None:
             if not watch.warned:
-                due["SHIP_WARNING"] = watch.warn_at
+                due[DueKind.SHIP_WARNING] = watch.warn_at
             if not watch.late:
-                due["SHIP_LATE"] = watch.late_at
+                due[DueKind.SHIP_LATE] = watch.late_at
         return due
 
     def mark_persisted(self) -> None:

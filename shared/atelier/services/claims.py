@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.claims import Claim, ClaimStatus, Evidence, ReturnLabel
+from atelier.domain.due import DueKind
 from atelier.domain.errors import NotFoundError
 from atelier.domain.evidence import (
     LEADING_BYTES,
@@ -206,5 +207,5 @@ def lapse_unsubmitted_claims(
 ) -> SweepReport:
     """P10: a claim not submitted by its deadline lapses (needs no evidence store)."""
     now = clock.now()
-    change_each_due(orders, "CLAIM", now, report, lambda o: o.lapse_claims(now), "lapsed")
+    change_each_due(orders, DueKind.CLAIM, now, report, lambda o: o.lapse_claims(now), "lapsed")
     return report

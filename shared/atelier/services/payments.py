@@ -12,6 +12,7 @@ from typing import Any
 
 from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, DuplicateEventError, PaymentProviderRefusedError
 from atelier.domain.order import (
     MIN_CHECKOUT_WINDOW,
@@ -420,7 +421,7 @@ def expire_overdue_orders(
     report = report or SweepReport()
     now = clock.now()
     work = partial(_expire_one, orders=orders, gateway=gateway, now=now, calendar=calendar)
-    for_each_due(orders, "PAYMENT", now, report, work)
+    for_each_due(orders, DueKind.PAYMENT, now, report, work)
     return report
 
 
@@ -454,14 +455,14 @@ def send_payment_reminders(
     report = report or SweepReport()
     now = clock.now()
     change_each_due(
-        orders, "REMINDER", now, report, lambda o: o.send_payment_reminder(now), "reminded"
+        orders, DueKind.REMINDER, now, report, lambda o: o.send_payment_reminder(now), "reminded"
     )
     return report
 
 
 def for_each_due(
     orders: OrderRepository,
-    kind: str,
+    kind: DueKind,
     now: datetime,
     report: SweepReport,
     work: Callable[[str], str],
@@ -492,7 +493,7 @@ def for_each_due(
 
 def change_each_due(
     orders: OrderRepository,
-    kind: str,
+    kind: DueKind,
     now: datetime,
     report: SweepReport,
     change: Callable[[Order], bool],

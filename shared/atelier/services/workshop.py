@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import partial
 
 from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.due import DueKind
 from atelier.domain.errors import NotFoundError
 from atelier.domain.messages import Author, Message
 from atelier.domain.order import Order, OrderStatus, Refund
@@ -198,7 +199,7 @@ class Workshop:
     def lapse_surcharges(self, report: SweepReport) -> SweepReport:
         """P5: a surcharge unpaid after 24 h cancels the order with a full refund."""
         now = self.clock.now()
-        for_each_due(self.orders, "SURCHARGE", now, report, partial(self._lapse_one, now=now))
+        for_each_due(self.orders, DueKind.SURCHARGE, now, report, partial(self._lapse_one, now=now))
         return report
 
     def _lapse_one(self, order_id: str, *, now: datetime) -> str:
@@ -219,7 +220,9 @@ class Workshop:
         now = self.clock.now()
         orders = self.orders
         change_each_due(
-            orders, "SHIP_WARNING", now, report, lambda o: o.warn_ship_deadline(now), "warned"
+            orders, DueKind.SHIP_WARNING, now, report, lambda o: o.warn_ship_deadline(now), "warned"
         )
-        change_each_due(orders, "SHIP_LATE", now, report, lambda o: o.report_late(now), "late")
+        change_each_due(
+            orders, DueKind.SHIP_LATE, now, report, lambda o: o.report_late(now), "late"
+        )
         return report
