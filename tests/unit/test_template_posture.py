@@ -216,6 +216,23 @@ def test_every_event_source_is_known(item: tuple[str, str, dict[str, Any]]) -> N
         )
 
 
+def test_every_rule_on_the_order_events_names_an_event_type_the_domain_has() -> None:
+    """A rule's `detail-type` is a string in the template; a typo there is a rule that never
+    fires. Each one the template lists for the order events is an `EventType`, and every one
+    the notifier renders has its rule."""
+    from atelier.domain.events import SOURCE, EventType
+    from atelier.notifications.render import _BUILDERS
+
+    listed: set[str] = set()
+    for _function, _name, event in RULE_EVENTS:
+        pattern = (event.get("Properties") or {}).get("Pattern") or {}
+        if SOURCE in (pattern.get("source") or []):
+            listed.update(pattern.get("detail-type") or [])
+    assert listed, "no rule on the order events"
+    assert listed <= set(EventType), f"not event types: {sorted(listed - set(EventType))}"
+    assert set(_BUILDERS) <= listed, f"rendered but never delivered: {set(_BUILDERS) - listed}"
+
+
 # ------------------------------------------------------------------ asynchronous paths
 
 

@@ -29,6 +29,7 @@ from atelier.domain.claims import (
 from atelier.domain.customization import Customization, ReviewReason
 from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, DuplicateEventError
+from atelier.domain.events import EventType
 from atelier.domain.messages import Message
 from atelier.domain.order import (
     ERASED,
@@ -782,7 +783,7 @@ class DynamoOrderRepository:
             "author_id": message.author_id,
             "text": message.text,
             "at": at,
-            "event_type": "MessagePosted",
+            "event_type": EventType.MESSAGE_POSTED,
             "event_id": message.event_id,
         }
         with translated_errors("add_message"):

@@ -12,7 +12,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from atelier.domain.events import DomainEvent
+from atelier.domain.events import DomainEvent, EventType
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -44,7 +44,7 @@ def domain_event_from_stream_image(image: Mapping[str, Any]) -> DomainEvent | No
     if values.get("type") == "MESSAGE":
         return DomainEvent(
             event_id=values["event_id"],
-            event_type="MessagePosted",
+            event_type=EventType.MESSAGE_POSTED,
             order_id=values["order_id"],
             version=0,
             at=values["at"],

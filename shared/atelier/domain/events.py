@@ -9,9 +9,39 @@ the order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 SOURCE = "atelier.orders"
+
+
+class EventType(StrEnum):
+    """The `detail-type` of each event on the bus, and the `event_type` of its history entry."""
+
+    CLAIM_APPROVED = "ClaimApproved"
+    CLAIM_FILED = "ClaimFiled"
+    CLAIM_LAPSED = "ClaimLapsed"
+    CLAIM_REJECTED = "ClaimRejected"
+    CLAIM_SUBMITTED = "ClaimSubmitted"
+    DELAY_RECORDED = "DelayRecorded"
+    MESSAGE_POSTED = "MessagePosted"
+    ORDER_CANCELLED = "OrderCancelled"
+    ORDER_DECLINED = "OrderDeclined"
+    ORDER_DELIVERED = "OrderDelivered"
+    ORDER_EXPIRED = "OrderExpired"
+    ORDER_PLACED = "OrderPlaced"
+    ORDER_SHIPPED = "OrderShipped"
+    PAYMENT_CONFIRMED = "PaymentConfirmed"
+    PAYMENT_DISPUTED = "PaymentDisputed"
+    PAYMENT_FAILED = "PaymentFailed"
+    PAYMENT_REMINDER_DUE = "PaymentReminderDue"
+    PERSONAL_DATA_ERASED = "PersonalDataErased"
+    REFUND_FAILED = "RefundFailed"
+    REFUND_ISSUED = "RefundIssued"
+    REVIEW_ACCEPTED = "ReviewAccepted"
+    SHIP_DEADLINE_APPROACHING = "ShipDeadlineApproaching"
+    SHIP_DEADLINE_MISSED = "ShipDeadlineMissed"
+    SURCHARGE_REQUESTED = "SurchargeRequested"
 
 
 @dataclass(frozen=True)

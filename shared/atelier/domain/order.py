@@ -25,6 +25,7 @@ from atelier.domain.claims import (
 from atelier.domain.customization import Customization, ReviewReason
 from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, IllegalTransitionError, InvalidRequestError
+from atelier.domain.events import EventType
 from atelier.domain.ids import new_event_id
 from atelier.domain.pricing import Price
 
@@ -350,7 +351,7 @@ class Order:
             version=0,
         )
         order._record(
-            "OrderPlaced",
+            EventType.ORDER_PLACED,
             "customer",
             "order placed",
             now,
@@ -454,7 +455,9 @@ class Order:
 
     def cancel_by_customer(self, now: datetime) -> None:
         self.require_customer_can_cancel(now)
-        self._record("OrderCancelled", "customer", "cancelled by the customer", now, to=S.CANCELLED)
+        self._record(
+            EventType.ORDER_CANCELLED, "customer", "cancelled by the customer", now, to=S.CANCELLED
+        )
         self.checkout = None
 
     def require_fresh_checkout_allowed(self, now: datetime) -> None:
@@ -535,7 +538,12 @@ class Order:
             self.price = replace(self.price, surcharge_cents=surcharge.cents)
             data["surcharge"] = True
             self._start_production(
-                "PaymentConfirmed", "payment-provider", "surcharge paid", now, calendar, data
+                EventType.PAYMENT_CONFIRMED,
+                "payment-provider",
+                "surcharge paid",
+                now,
+                calendar,
+                data,
             )
             return
         self.paid_at = incoming.paid_at
@@ -545,11 +553,11 @@ class Order:
         data["review_required"] = self.review.required
         if not self.review.required:
             self._start_production(
-                "PaymentConfirmed", "payment-provider", reason, now, calendar, data
+                EventType.PAYMENT_CONFIRMED, "payment-provider", reason, now, calendar, data
             )
             return
         self._record(
-            "PaymentConfirmed",
+            EventType.PAYMENT_CONFIRMED,
             "payment-provider",
             reason,
             now,
@@ -585,7 +593,7 @@ class Order:
         if self.checkout is not None and self.checkout.session_id == incoming.session_id:
             self.checkout = None  # a paid session cannot be paid again: ask for a fresh one
         self._record(
-            "RefundIssued" if refund_id else "RefundFailed",
+            EventType.REFUND_ISSUED if refund_id else EventType.REFUND_FAILED,
             "system",
             REFUND_REASONS[verdict],
             now,
@@ -618,7 +626,7 @@ class Order:
         """An asynchronous payment failed; the order stays payable. False: nothing to record."""
         if self.effective_status(now) is not S.PENDING_PAYMENT:
             return False
-        self._record("PaymentFailed", "payment-provider", "the payment failed", now)
+        self._record(EventType.PAYMENT_FAILED, "payment-provider", "the payment failed", now)
         return True
 
     def record_provider_refund(
@@ -661,7 +669,7 @@ class Order:
             self.checkout = None
             self.ship_watch = None
             self._record(
-                "OrderCancelled",
+                EventType.ORDER_CANCELLED,
                 "payment-provider",
                 REFUNDED_AT_PROVIDER,
                 now,
@@ -680,7 +688,7 @@ class Order:
             data["staff_alert"] = "partial" if unshipped else "after_shipment"
             data["payment_intent"] = payment.payment_intent
         self._record(
-            "RefundIssued",
+            EventType.REFUND_ISSUED,
             "payment-provider",
             "refund recorded by the payment provider",
             now,
@@ -720,7 +728,7 @@ class Order:
             self.payments = (*self.payments[:index], updated, *self.payments[index + 1 :])
             self._flag("REFUND_FAILED")
             self._record(
-                "RefundFailed",
+                EventType.REFUND_FAILED,
                 "payment-provider",
                 "a refund failed at the payment provider",
                 now,
@@ -741,7 +749,7 @@ class Order:
             return False
         self._flag("DISPUTED")
         self._record(
-            "PaymentDisputed",
+            EventType.PAYMENT_DISPUTED,
             "payment-provider",
             "the customer's bank opened a dispute",
             now,
@@ -753,7 +761,7 @@ class Order:
         """P3: an order still unpaid after its deadline expires. False: not (or no longer) due."""
         if self.status is not S.PENDING_PAYMENT or now <= self.payment_due_at:
             return False
-        self._record("OrderExpired", actor, "payment deadline passed", now, to=S.EXPIRED)
+        self._record(EventType.ORDER_EXPIRED, actor, "payment deadline passed", now, to=S.EXPIRED)
         self.checkout = None
         self.reminder_at = None
         return True
@@ -768,7 +776,7 @@ class Order:
             return False
         self.reminder_at = None
         self._record(
-            "PaymentReminderDue",
+            EventType.PAYMENT_REMINDER_DUE,
             "system",
             "payment reminder",
             now,
@@ -790,7 +798,9 @@ class Order:
         """Staff agree to the request as it is (any pending surcharge is waived)."""
         self.require_status(S.IN_REVIEW, action="accepted")
         self.checkout = None
-        self._start_production("ReviewAccepted", actor, "request accepted", now, calendar, {})
+        self._start_production(
+            EventType.REVIEW_ACCEPTED, actor, "request accepted", now, calendar, {}
+        )
 
     def request_surcharge(self, actor: str, cents: int, note: str, now: datetime) -> None:
         """P5: staff accept on condition of a surcharge, which the customer pays within 24 h."""
@@ -804,7 +814,7 @@ class Order:
         surcharge = Surcharge(cents, note, now + SURCHARGE_WINDOW)
         self.review = replace(self.review, surcharge=surcharge)
         self._record(
-            "SurchargeRequested",
+            EventType.SURCHARGE_REQUESTED,
             actor,
             "surcharge requested",
             now,
@@ -853,12 +863,14 @@ class Order:
     def decline(self, actor: str, note: str, refunds: list[Refund], now: datetime) -> None:
         """P5: staff decline the request: cancelled, fully refunded."""
         self.require_status(S.IN_REVIEW, action="declined")
-        self._cancel("OrderDeclined", actor, note, refunds, now, {"note": note})
+        self._cancel(EventType.ORDER_DECLINED, actor, note, refunds, now, {"note": note})
 
     def decline_surcharge(self, refunds: list[Refund], now: datetime) -> None:
         self.require_surcharge_payable(now)
         reason = "the customer declined the surcharge"
-        self._cancel("OrderCancelled", "customer", reason, refunds, now, {"reason": reason})
+        self._cancel(
+            EventType.ORDER_CANCELLED, "customer", reason, refunds, now, {"reason": reason}
+        )
 
     def surcharge_lapsed(self, now: datetime) -> bool:
         surcharge = self.surcharge_due()
@@ -868,7 +880,7 @@ class Order:
         if not self.surcharge_lapsed(now):
             return False
         reason = "the surcharge was not paid within 24 hours"
-        self._cancel("OrderCancelled", "system", reason, refunds, now, {"reason": reason})
+        self._cancel(EventType.ORDER_CANCELLED, "system", reason, refunds, now, {"reason": reason})
         return True
 
     def cancel_by_staff(
@@ -876,11 +888,11 @@ class Order:
     ) -> None:
         """A paid order the workshop cannot make (materials unavailable, …)."""
         self.require_status(S.IN_REVIEW, S.IN_PRODUCTION, action="cancelled by staff")
-        self._cancel("OrderCancelled", actor, reason, refunds, now, {"reason": reason})
+        self._cancel(EventType.ORDER_CANCELLED, actor, reason, refunds, now, {"reason": reason})
 
     def _cancel(
         self,
-        event_type: str,
+        event_type: EventType,
         actor: str,
         reason: str,
         refunds: list[Refund],
@@ -929,7 +941,7 @@ class Order:
 
     def _start_production(
         self,
-        event_type: str,
+        event_type: EventType,
         actor: str,
         reason: str,
         now: datetime,
@@ -965,7 +977,7 @@ class Order:
         self.delay = Delay(reason, expected)
         self.ship_watch = _watch(expected, calendar)
         self._record(
-            "DelayRecorded",
+            EventType.DELAY_RECORDED,
             actor,
             reason,
             now,
@@ -975,15 +987,17 @@ class Order:
     def warn_ship_deadline(self, now: datetime) -> bool:
         """The working day before the watched date, staff hear of it once."""
         return self._announce(
-            now, "warned", "ShipDeadlineApproaching", "ships by the next working day"
+            now, "warned", EventType.SHIP_DEADLINE_APPROACHING, "ships by the next working day"
         )
 
     def report_late(self, now: datetime) -> bool:
         """The watched date passed with no shipment and no newer delay: once."""
-        return self._announce(now, "late", "ShipDeadlineMissed", "not shipped by the promised date")
+        return self._announce(
+            now, "late", EventType.SHIP_DEADLINE_MISSED, "not shipped by the promised date"
+        )
 
     def _announce(
-        self, now: datetime, which: Literal["warned", "late"], event_type: str, reason: str
+        self, now: datetime, which: Literal["warned", "late"], event_type: EventType, reason: str
     ) -> bool:
         watch = self.ship_watch
         if self.status is not S.IN_PRODUCTION or watch is None or getattr(watch, which):
@@ -1008,7 +1022,7 @@ class Order:
         for claim_id in resolved:
             self._set_claim(claim_id, status=ClaimStatus.RESOLVED)
         self._record(
-            "OrderShipped",
+            EventType.ORDER_SHIPPED,
             actor,
             "shipped",
             now,
@@ -1034,7 +1048,7 @@ class Order:
         self.shipment = replace(self.shipment, delivered_at=delivered_at)
         self.claim_deadline = calendar.claim_deadline(delivered_at)
         self._record(
-            "OrderDelivered",
+            EventType.ORDER_DELIVERED,
             actor,
             "delivered",
             now,
@@ -1082,7 +1096,7 @@ class Order:
         claim = Claim(claim_id, ClaimStatus.AWAITING_EVIDENCE, parsed, description, now, deadline)
         self.claims += (claim,)
         self._record(
-            "ClaimFiled",
+            EventType.CLAIM_FILED,
             actor,
             f"quality claim: {parsed}",
             now,
@@ -1146,7 +1160,9 @@ class Order:
                 code="NO_VERIFIED_EVIDENCE",
             )
         self._set_claim(claim_id, status=ClaimStatus.SUBMITTED)
-        self._record("ClaimSubmitted", actor, "claim submitted", now, data={"claim_id": claim_id})
+        self._record(
+            EventType.CLAIM_SUBMITTED, actor, "claim submitted", now, data={"claim_id": claim_id}
+        )
 
     def lapse_claims(self, now: datetime) -> bool:
         """P10: a claim not submitted by the deadline lapses."""
@@ -1158,7 +1174,7 @@ class Order:
         for claim_id in lapsed:
             self._set_claim(claim_id, status=ClaimStatus.LAPSED)
             self._record(
-                "ClaimLapsed",
+                EventType.CLAIM_LAPSED,
                 "system",
                 "not submitted by the deadline",
                 now,
@@ -1185,7 +1201,7 @@ class Order:
         )
         self.shipment = None
         self._start_production(
-            "ClaimApproved",
+            EventType.CLAIM_APPROVED,
             actor,
             f"quality claim approved: {kind.lower()}",
             now,
@@ -1206,7 +1222,7 @@ class Order:
             claim_id, status=ClaimStatus.REJECTED, resolution=Resolution("REJECT", None, note, None)
         )
         self._record(
-            "ClaimRejected",
+            EventType.CLAIM_REJECTED,
             actor,
             "quality claim rejected",
             now,
@@ -1288,14 +1304,14 @@ class Order:
             if text_expression and self.customization.expression
             else (self.customization.expression),
         )
-        self._record("PersonalDataErased", actor, "personal data erased", now)
+        self._record(EventType.PERSONAL_DATA_ERASED, actor, "personal data erased", now)
         return True
 
     # ------------------------------------------------------------------ recording
 
     def _record(
         self,
-        event_type: str,
+        event_type: EventType,
         actor: str,
         reason: str,
         now: datetime,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from atelier.clock import parse_iso
 from atelier.config import ConfigurationError, Settings
-from atelier.domain.events import DomainEvent
+from atelier.domain.events import DomainEvent, EventType
 from atelier.domain.order import Order, OrderStatus
 from atelier.notifications import templates as t
 from atelier.notifications.formatting import long_date, long_datetime, money
@@ -462,24 +462,24 @@ def _claim_rejected(f: _Facts) -> Rendering:
 
 
 _BUILDERS: dict[str, Callable[[_Facts], Rendering]] = {
-    "OrderPlaced": _order_placed,
-    "PaymentReminderDue": _payment_reminder,
-    "PaymentConfirmed": _payment_confirmed,
-    "ReviewAccepted": _review_accepted,
-    "SurchargeRequested": _surcharge_requested,
-    "OrderExpired": _order_expired,
-    "OrderCancelled": _order_cancelled,
-    "OrderDeclined": _order_declined,
-    "RefundIssued": _refund_issued,
-    "RefundFailed": _refund_failed,
-    "DelayRecorded": _delay_recorded,
-    "ShipDeadlineMissed": _ship_deadline_missed,
-    "ShipDeadlineApproaching": _ship_deadline_approaching,
-    "OrderShipped": _order_shipped,
-    "MessagePosted": _message_posted,
-    "PaymentDisputed": _payment_disputed,
-    "ClaimApproved": _claim_approved,
-    "ClaimRejected": _claim_rejected,
+    EventType.ORDER_PLACED: _order_placed,
+    EventType.PAYMENT_REMINDER_DUE: _payment_reminder,
+    EventType.PAYMENT_CONFIRMED: _payment_confirmed,
+    EventType.REVIEW_ACCEPTED: _review_accepted,
+    EventType.SURCHARGE_REQUESTED: _surcharge_requested,
+    EventType.ORDER_EXPIRED: _order_expired,
+    EventType.ORDER_CANCELLED: _order_cancelled,
+    EventType.ORDER_DECLINED: _order_declined,
+    EventType.REFUND_ISSUED: _refund_issued,
+    EventType.REFUND_FAILED: _refund_failed,
+    EventType.DELAY_RECORDED: _delay_recorded,
+    EventType.SHIP_DEADLINE_MISSED: _ship_deadline_missed,
+    EventType.SHIP_DEADLINE_APPROACHING: _ship_deadline_approaching,
+    EventType.ORDER_SHIPPED: _order_shipped,
+    EventType.MESSAGE_POSTED: _message_posted,
+    EventType.PAYMENT_DISPUTED: _payment_disputed,
+    EventType.CLAIM_APPROVED: _claim_approved,
+    EventType.CLAIM_REJECTED: _claim_rejected,
 }
 
 # The event types that send email: the notifier's rules on the bus are one per type.
