@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from catalog import router as catalog_router
+from catalog_routes import router as catalog_router
 
 from atelier.api import auth
 from atelier.api.errors import forbidden_response
