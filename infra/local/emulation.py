@@ -577,17 +577,6 @@ def _compare(output: Any, fast: str, answer: Any) -> None:
         raise ShadowMismatch(f"fast answer {fast[:400]} != moto's ({status}) {body[:400]}")
 
 
-def _cached_method_names(clazz: object) -> list[str]:
-    names = _METHOD_NAMES.get(clazz)
-    if names is None:
-        names = _METHOD_NAMES[clazz] = _ORIGINAL_METHOD_NAMES(clazz)
-    return names
-
-
-_METHOD_NAMES: dict[object, list[str]] = {}
-_ORIGINAL_METHOD_NAMES: Callable[[object], list[str]]
-
-
 def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     """BaseModel.__new__ without moto's instance tracking: moto appends every model object it
     ever makes (each stream record with its images, each shard iterator, each queue message)
@@ -598,9 +587,10 @@ def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     return super(BaseModel, cls).__new__(cls)  # type: ignore[misc]  # as BaseModel.__new__
 
 
-def _remembered(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """jsonpath_ng's `parse`, remembered by expression (a parsed path is never changed)."""
-    return functools.lru_cache(maxsize=256)(parse)
+def _remembered(pure: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`pure` remembered by its argument: jsonpath_ng's `parse` (a parsed path is never
+    changed) and moto's `method_names_from_class` (a handler class's methods do not change)."""
+    return functools.lru_cache(maxsize=256)(pure)
 
 
 # ---------------------------------------------------------------------------- install
@@ -630,9 +620,6 @@ def install() -> None:
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    global _ORIGINAL_METHOD_NAMES
-    _ORIGINAL_METHOD_NAMES = moto_responses.__dict__["method_names_from_class"]
-    _METHOD_NAMES.clear()
     replacements: list[tuple[Any, str, Any]] = [
         (DynamoDBBackend, "transact_write_items", _journaled_transact_write_items),
         (
@@ -657,7 +644,11 @@ def install() -> None:
         ),
         (DynamoHandler, "serialized", _fast_serialized(BaseResponse.serialized)),
         (DynamoDBStreamsHandler, "serialized", _fast_serialized(BaseResponse.serialized)),
-        (moto_responses, "method_names_from_class", _cached_method_names),
+        (
+            moto_responses,
+            "method_names_from_class",
+            _remembered(moto_responses.__dict__["method_names_from_class"]),
+        ),
         (jsonpath_ext, "parse", _remembered(jsonpath_ext.__dict__["parse"])),
         (BaseModel, "__new__", staticmethod(_untracked_new)),
     ]

@@ -20,6 +20,7 @@ from moto.core.responses import ActionResult
 
 from infra.local import emulation
 from infra.local.streams import StreamReader
+from tests.integration.moto_tables import create_table, streams_client
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -56,35 +57,10 @@ def compared(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def _table(client: Any, name: str = TABLE) -> str:
-    answer = client.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    return str(answer["TableDescription"]["LatestStreamArn"])
-
-
-def _streams() -> Any:
-    return boto3.client(
-        "dynamodbstreams",
-        region_name=REGION,
-        endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-    )
-
-
 def test_item_answers_of_every_type_read_as_moto_writes_them(compared: list[str]) -> None:
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        arn = _table(client)
+        arn = create_table(client, TABLE)
         key = {"pk": EVERY_TYPE["pk"], "sk": EVERY_TYPE["sk"]}
         client.put_item(TableName=TABLE, Item=EVERY_TYPE, ReturnConsumedCapacity="TOTAL")
         old = client.put_item(TableName=TABLE, Item=EVERY_TYPE, ReturnValues="ALL_OLD")
@@ -115,7 +91,7 @@ def test_item_answers_of_every_type_read_as_moto_writes_them(compared: list[str]
         gone = client.delete_item(TableName=TABLE, Key=key, ReturnValues="ALL_OLD")
         assert gone["Attributes"]["blobs"] == {"BS": [b"\x01", b"\x02"]}
 
-        streams = _streams()
+        streams = streams_client()
         shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
         iterator = streams.get_shard_iterator(
             StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
@@ -217,12 +193,12 @@ class _CountingStreams:
 def test_a_stream_reader_asks_nothing_while_the_stream_is_unchanged() -> None:
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        arn = _table(client)
+        arn = create_table(client, TABLE)
         pending = emulation.Pending(ACCOUNT, REGION)
         assert pending.stream(arn) == 0
         assert pending.stream(arn.replace(f"table/{TABLE}/", "table/nope/")) is None
         assert pending.stream("not-an-arn") is None
-        streams = _CountingStreams(_streams())
+        streams = _CountingStreams(streams_client())
         reader = StreamReader(streams, arn, REGION, pending.stream)
         assert reader.read() == []
         asked = streams.calls
@@ -261,7 +237,7 @@ def test_in_process_calls_go_unsigned_and_presigned_urls_stay_signed(
     session, sent = in_process
     dynamodb = session.client("dynamodb", endpoint_url="http://127.0.0.1:9")
     name = f"unsigned-{uuid.uuid4().hex[:8]}"
-    _table(dynamodb, name)
+    create_table(dynamodb, name)
     try:
         dynamodb.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"S": "b"}})
         item = dynamodb.get_item(TableName=name, Key={"pk": {"S": "a"}, "sk": {"S": "b"}})
@@ -291,7 +267,7 @@ def test_trimmed_stream_records_and_deleted_messages_leave_memory() -> None:
     try:
         with mock_aws():
             client = boto3.client("dynamodb", region_name=REGION)
-            _table(client)
+            create_table(client, TABLE)
             for i in range(50):
                 client.put_item(TableName=TABLE, Item={"pk": {"S": f"k{i}"}, "sk": {"S": "s"}})
             now[0] += timedelta(hours=25)

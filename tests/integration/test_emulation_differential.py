@@ -18,19 +18,11 @@ from moto import mock_aws
 
 from infra.local import emulation
 from infra.local.streams import StreamReader
+from tests.integration.moto_tables import create_table, streams_client
 
 REGION = "us-east-1"
 TABLE = "differential"
 INDEX = "by_status"
-
-
-def streams_client() -> Any:
-    # botocore resolves an endpoint moto does not serve: name the classic one.
-    return boto3.client(
-        "dynamodbstreams",
-        region_name=REGION,
-        endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-    )
 
 
 def s(value: str) -> dict[str, str]:
@@ -191,29 +183,7 @@ def _without_empty_values(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _create_table(client: Any) -> str:
-    answer = client.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gpk", "gsk")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": INDEX,
-                "KeySchema": [
-                    {"AttributeName": "gpk", "KeyType": "HASH"},
-                    {"AttributeName": "gsk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    return str(answer["TableDescription"]["LatestStreamArn"])
+    return create_table(client, TABLE, index=INDEX)
 
 
 def _stream_records(streams: Any, arn: str) -> list[dict[str, Any]]:
