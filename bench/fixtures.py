@@ -7,8 +7,8 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from atelier.adapters.stripe_signature import sign_payload
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.webhook_signature import sign_payload
 from tests import factories
 from tests.factories import ring
 

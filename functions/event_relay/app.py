@@ -9,7 +9,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from atelier.adapters.items import domain_event_from_stream_image
 from atelier.bootstrap import Container, get_container
 from atelier.observability import logger, metrics, tracer
 
@@ -20,11 +19,12 @@ from atelier.observability import logger, metrics, tracer
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, container: Container | None = None
 ) -> dict[str, Any]:
-    publisher = (container or get_container()).publisher
+    container = container or get_container()
+    publisher, outbox = container.publisher, container.outbox
     for record in event.get("Records", []):
         stream = record.get("dynamodb") or {}
         image = stream.get("NewImage")
-        domain_event = domain_event_from_stream_image(image) if image else None
+        domain_event = outbox.event_in(image) if image else None
         if domain_event is None:
             continue  # not an event item (the subscription's filter should not send these)
         try:

@@ -8,8 +8,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from atelier.bootstrap import Container, get_container
-from atelier.observability import logger, metrics, publish_report, tracer
-from atelier.services.payments import SweepReport, expire_overdue_orders, send_payment_reminders
+from atelier.observability import logger, metrics, tracer
+from atelier.services.payments import expire_overdue_orders, send_payment_reminders
+from atelier.services.sweep import SweepReport, publish_report
 
 
 @logger.inject_lambda_context

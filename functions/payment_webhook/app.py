@@ -13,7 +13,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from atelier.adapters.stripe_events import parse_stripe_event
 from atelier.api.errors import error_response
 from atelier.api.openapi import documented
 from atelier.api.resolver import new_resolver
@@ -63,8 +62,7 @@ def receive() -> WebhookAck:
     outcome = receive_payment_webhook(
         _raw_body(event.body, bool(event.is_base64_encoded)),
         event.headers.get("stripe-signature"),
-        secrets=container.webhook_secrets(),
-        parse=parse_stripe_event,
+        events=container.payment_events,
         orders=container.orders,
         gateway=container.gateway,
         clock=container.clock,

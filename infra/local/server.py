@@ -566,8 +566,8 @@ class LocalStack:
                 ) from exc
 
     def _pay_page(self, gateway: Gateway, clock: Any) -> SandboxPayPage:
+        from atelier.adapters.stripe_signature import sign_payload
         from atelier.bootstrap import get_container
-        from atelier.domain.webhook_signature import sign_payload
 
         secret = self.settings.webhook_secret
         return SandboxPayPage(

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
         EvidenceStore,
         IdempotencyRecords,
         OrderRepository,
+        Outbox,
+        PaymentEventReader,
         PaymentGateway,
         ProductRepository,
     )
@@ -161,6 +163,18 @@ class Container:
                 "no webhook secret: set WEBHOOK_SECRET_PARAMETER (AWS) or WEBHOOK_SECRETS"
             )
         return secrets
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from atelier.adapters.items import StreamOutbox
+
+        return StreamOutbox()
+
+    @cached_property
+    def payment_events(self) -> PaymentEventReader:
+        from atelier.adapters.stripe_events import StripeWebhookEvents
+
+        return StripeWebhookEvents(self.webhook_secrets)
 
     def idempotency(self, purpose: str) -> Any:
         """A powertools persistence layer on the idempotency table, one per purpose: powertools

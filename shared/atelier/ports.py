@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,6 +15,7 @@ from atelier.domain.errors import ConflictError, PaymentRequestChangedError
 from atelier.domain.events import DomainEvent
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
+from atelier.domain.payment_events import PaymentEvent
 
 if TYPE_CHECKING:
     from atelier.notifications.render import Email
@@ -179,11 +180,38 @@ class EvidenceStore(Protocol):
 
 
 class IdempotencyRecords(Protocol):
-    """What the Idempotency-Key layer of `POST /orders` keeps: the first answer, per
-    (customer, key), for 24 h."""
+    """The Idempotency-Key layer of `POST /orders`: the first answer, per (customer, key),
+    kept for 24 h."""
+
+    def run_once(
+        self,
+        *,
+        customer_id: str,
+        key: str,
+        body: dict[str, Any],
+        work: Callable[[], dict[str, Any]],
+        lambda_context: Any = None,
+    ) -> dict[str, Any]:
+        """`work()`'s answer, computed at most once per (customer, key); the same key with
+        another body is a ConflictError."""
 
     def forget(self, customer_id: str, key: str) -> None:
         """Delete what is kept under (customer, key); nothing happens when nothing is."""
+
+
+class PaymentEventReader(Protocol):
+    """The provider's webhook: a signed body in, the event it carries out."""
+
+    def read(self, raw_body: bytes, signature_header: str | None, now: datetime) -> PaymentEvent:
+        """Raises InvalidSignatureError unless the body is signed with a current secret within
+        the provider's tolerance of `now`; InvalidRequestError when it is not an event."""
+
+
+class Outbox(Protocol):
+    """The committed changes the table's stream carries, read back as domain events."""
+
+    def event_in(self, new_image: Mapping[str, Any]) -> DomainEvent | None:
+        """The event a stream record's new image holds; None for an item that is no event."""
 
 
 class EventPublisher(Protocol):

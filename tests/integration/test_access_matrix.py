@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from atelier.domain.webhook_signature import sign_payload
+from atelier.adapters.stripe_signature import sign_payload
 from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
 from infra.local.template import Route, StackModel, read_stack
 from tests.factories import charm, order_body, ring, stripe_session_event

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
+from atelier.adapters.stripe_signature import sign_payload
 from atelier.domain.errors import ConflictError
-from atelier.domain.webhook_signature import sign_payload
 from infra.local.runtime import FunctionHost
 from tests.factories import order_body, ring, stripe_session_event
 from tests.integration.conftest import WEBHOOK_SECRET, invoke_schedule

@@ -41,10 +41,10 @@ from moto.core.models import botocore_stubber
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeoutError
 
 from atelier.adapters.dynamodb import from_item, item_to_order
+from atelier.adapters.stripe_signature import sign_payload
 from atelier.clock import isoformat_z
 from atelier.domain.errors import ServiceUnavailableError
 from atelier.domain.order import Order
-from atelier.domain.webhook_signature import sign_payload
 from infra.local.cfn import load_template_file
 from infra.local.runtime import FunctionHost
 from infra.local.streams import StreamReader, passes_filters

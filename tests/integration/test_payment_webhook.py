@@ -5,7 +5,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from atelier.domain.webhook_signature import sign_payload
+from atelier.adapters.stripe_signature import sign_payload
 from tests.factories import order_body, ring, stripe_session_event
 from tests.integration.conftest import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
 

@@ -31,7 +31,7 @@ import pytest
 from moto.ses.models import ses_backends
 
 from atelier import observability
-from atelier.domain.webhook_signature import sign_payload
+from atelier.adapters.stripe_signature import sign_payload
 from infra.local.bus import BusDelivery
 from infra.local.runtime import FunctionHost
 from infra.local.streams import StreamDelivery

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from atelier.domain.webhook_signature import sign_payload
+from atelier.adapters.stripe_signature import sign_payload
 from tests.factories import charm, order_body, ring, stripe_session_event
 from tests.integration.conftest import WEBHOOK_SECRET
 

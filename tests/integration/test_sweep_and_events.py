@@ -6,7 +6,7 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from atelier.domain.webhook_signature import sign_payload
+from atelier.adapters.stripe_signature import sign_payload
 from infra.local.cfn import load_template_file
 from infra.local.runtime import FunctionHost
 from infra.local.streams import StreamReader, passes_filters

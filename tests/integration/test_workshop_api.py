@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from atelier.domain.webhook_signature import sign_payload
+from atelier.adapters.stripe_signature import sign_payload
 from tests.factories import order_body, ring, stripe_session_event
 from tests.integration.conftest import WEBHOOK_SECRET, invoke_schedule
 

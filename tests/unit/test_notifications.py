@@ -36,13 +36,14 @@ from atelier.domain.order import (
     Shipment,
     Surcharge,
 )
+from atelier.domain.payment_events import PaymentEvent, PaymentEventKind
 from atelier.notifications import Email, render_email
 from atelier.notifications.formatting import long_date, long_datetime, money
 from atelier.notifications.render import EMAIL_EVENT_TYPES
 from atelier.services.claims import Claims
 from atelier.services.create_order import PlaceOrder, create_order
 from atelier.services.notify import notify
-from atelier.services.payments import PaymentEvent, PaymentEventKind, apply_payment_event
+from atelier.services.payments import apply_payment_event
 from atelier.services.workshop import Workshop
 from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
 from infra.local.template import read_stack

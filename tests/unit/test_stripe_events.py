@@ -6,7 +6,7 @@ import pytest
 import stripe
 
 from atelier.adapters.stripe_events import parse_stripe_event
-from atelier.services.payments import PaymentEventKind
+from atelier.domain.payment_events import PaymentEventKind
 
 pytestmark = pytest.mark.unit
 

@@ -13,7 +13,7 @@ import stripe
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atelier.domain.webhook_signature import SignatureError, sign_payload, verify_signature
+from atelier.adapters.stripe_signature import SignatureError, sign_payload, verify_signature
 
 pytestmark = pytest.mark.unit
 

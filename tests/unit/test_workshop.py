@@ -76,7 +76,7 @@ def test_P5_a_surcharge_paid_late_is_refunded_and_the_order_lapses(world):
     from atelier.services.payments import Outcome
 
     assert world.apply(late) is Outcome.REFUNDED
-    from atelier.services.payments import SweepReport
+    from atelier.services.sweep import SweepReport
 
     report = shop.lapse_surcharges(SweepReport())
     assert report["lapsed"] == 1
@@ -164,7 +164,7 @@ def test_P5_the_lapse_sweep_takes_a_surcharge_paid_in_time_whose_webhook_is_late
     world.clock.advance(hours=23)
     world.gateway.pay(opened.checkout.session_id, at=world.clock.now())
     world.clock.advance(hours=2)  # past the surcharge deadline; no webhook yet
-    from atelier.services.payments import SweepReport
+    from atelier.services.sweep import SweepReport
 
     report = shop.lapse_surcharges(SweepReport())
 
@@ -212,7 +212,8 @@ def test_a_cancel_retried_after_the_providers_refund_report_counts_the_refund_on
     monkeypatch.setattr(world.orders, "save", _fails_once(world.orders.save))
     with pytest.raises(ServiceUnavailableError):
         shop.cancel("staff:x", order.order_id, "no stones", 4000)
-    from atelier.services.payments import Outcome, PaymentEventKind
+    from atelier.domain.payment_events import PaymentEventKind
+    from atelier.services.payments import Outcome
 
     report = world.event(order, PaymentEventKind.REFUNDED, refunded=4000)
     assert world.apply(report) is Outcome.RECORDED

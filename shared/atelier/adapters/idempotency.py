@@ -105,6 +105,24 @@ class PowertoolsIdempotencyRecords:
     def __init__(self, store: DynamoDBPersistenceLayer) -> None:
         self._store = store
 
+    def run_once(
+        self,
+        *,
+        customer_id: str,
+        key: str,
+        body: dict[str, Any],
+        work: Callable[[], dict[str, Any]],
+        lambda_context: Any = None,
+    ) -> dict[str, Any]:
+        return run_once(
+            self._store,
+            customer_id=customer_id,
+            key=key,
+            body=body,
+            work=work,
+            lambda_context=lambda_context,
+        )
+
     def forget(self, customer_id: str, key: str) -> None:
         self._store.configure(_config, key_prefix=KEY_PREFIX)
         with translated_errors("forget_idempotency_record"):

@@ -66,3 +66,10 @@ def domain_event_from_stream_image(image: Mapping[str, Any]) -> DomainEvent | No
         to_status=values["to_status"],
         data=values.get("data", {}),
     )
+
+
+class StreamOutbox:
+    """The Outbox port over the table's stream images."""
+
+    def event_in(self, new_image: Mapping[str, Any]) -> DomainEvent | None:
+        return domain_event_from_stream_image(new_image)

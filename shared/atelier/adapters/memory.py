@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -366,8 +366,28 @@ class InMemoryIdempotencyRecords:
     """The Idempotency-Key layer's records, as (customer, key) -> the answer kept."""
 
     def __init__(self) -> None:
-        self.kept: dict[tuple[str, str], dict[str, object]] = {}
+        self.kept: dict[tuple[str, str], dict[str, Any]] = {}
         self.forgotten: list[tuple[str, str]] = []
+
+    def run_once(
+        self,
+        *,
+        customer_id: str,
+        key: str,
+        body: dict[str, Any],
+        work: Callable[[], dict[str, Any]],
+        lambda_context: Any = None,
+    ) -> dict[str, Any]:
+        kept = self.kept.get((customer_id, key))
+        if kept is None:
+            kept = self.kept[(customer_id, key)] = {"body": body, "answer": work()}
+        elif kept["body"] != body:
+            raise ConflictError(
+                "This Idempotency-Key was used for a different request; use a new key.",
+                code="IDEMPOTENCY_KEY_REUSED",
+            )
+        answer: dict[str, Any] = kept["answer"]
+        return answer
 
     def forget(self, customer_id: str, key: str) -> None:
         self.kept.pop((customer_id, key), None)

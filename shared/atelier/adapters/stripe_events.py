@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from atelier.domain.errors import InvalidRequestError
-from atelier.services.payments import PaymentEvent, PaymentEventKind
+from atelier.adapters.stripe_signature import SignatureError, verify_signature
+from atelier.domain.errors import InvalidRequestError, InvalidSignatureError
+from atelier.domain.payment_events import PaymentEvent, PaymentEventKind
+from atelier.observability import logger
 
 _SESSION_KINDS = {
     "checkout.session.completed": PaymentEventKind.PAID,
@@ -51,6 +54,24 @@ def _malformed(field: str, rule: str) -> InvalidRequestError:
         code="MALFORMED_EVENT",
         details={"field": field},
     )
+
+
+class StripeWebhookEvents:
+    """The PaymentEventReader port for Stripe: its signature scheme, then its event format.
+    `secrets` is asked on every read, so a rotated secret is picked up where it is cached."""
+
+    def __init__(self, secrets: Callable[[], Sequence[str]]) -> None:
+        self._secrets = secrets
+
+    def read(self, raw_body: bytes, signature_header: str | None, now: datetime) -> PaymentEvent:
+        try:
+            verify_signature(raw_body, signature_header, self._secrets(), now=int(now.timestamp()))
+        except SignatureError as exc:
+            logger.warning("webhook signature rejected", reason=exc.reason)
+            raise InvalidSignatureError(
+                f"The Stripe-Signature header does not verify ({exc.reason})."
+            ) from exc
+        return parse_stripe_event(raw_body)
 
 
 def parse_stripe_event(raw: bytes) -> PaymentEvent:

@@ -24,7 +24,7 @@ from atelier.domain.order import Order
 from atelier.observability import logger
 from atelier.ports import Clock, EvidenceStore, OrderRepository, Page, UploadTicket
 from atelier.services.customer_orders import get_customer_order
-from atelier.services.payments import SweepReport, change_each_due
+from atelier.services.sweep import SweepReport, change_each_due
 
 UPLOAD_MISSING = "The upload could not be checked; please upload the file again."
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
@@ -13,7 +12,7 @@ from typing import Any
 from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.due import DueKind
-from atelier.domain.errors import ConflictError, DuplicateEventError, PaymentProviderRefusedError
+from atelier.domain.errors import DuplicateEventError, PaymentProviderRefusedError
 from atelier.domain.order import (
     MIN_CHECKOUT_WINDOW,
     IncomingPayment,
@@ -21,40 +20,13 @@ from atelier.domain.order import (
     OrderStatus,
     PaymentVerdict,
 )
+from atelier.domain.payment_events import PaymentEvent, PaymentEventKind
 from atelier.observability import logger
 from atelier.ports import Clock, OrderRepository, PaymentGateway, SessionState
+from atelier.services.sweep import SweepReport, change_each_due, for_each_due
 
 # What a refused payment's refund tells the provider, whatever the verdict (see take_payment).
 PROVIDER_REFUND_REASON = "payment not accepted for the order"
-
-
-class PaymentEventKind(StrEnum):
-    PAID = "paid"
-    FAILED = "failed"
-    SESSION_EXPIRED = "session_expired"
-    REFUNDED = "refunded"
-    REFUND_FAILED = "refund_failed"
-    DISPUTED = "disputed"
-    IGNORED = "ignored"
-
-
-@dataclass(frozen=True)
-class PaymentEvent:
-    """A provider's event, reduced to what the rules need (the adapter parses the format)."""
-
-    event_id: str  # namespaced by provider, e.g. "stripe:evt_123"
-    kind: PaymentEventKind
-    created: datetime
-    provider_type: str  # the provider's own name for the event, for logs
-    order_id: str | None = None
-    session_id: str | None = None
-    payment_intent: str | None = None
-    amount_cents: int | None = None
-    currency: str | None = None
-    refunded_total_cents: int | None = None
-    refund_id: str | None = None  # REFUND_FAILED: the refund that did not go through
-    refund_created: datetime | None = None  # ... and when it was made
-    failure_reason: str | None = None  # ... and why, as the provider says (for staff)
 
 
 class Outcome(StrEnum):
@@ -379,32 +351,6 @@ def close_checkout(
 # ---------------------------------------------------------------------------- the sweep
 
 
-@dataclass
-class SweepReport:
-    """What a scheduled run did, by result; the handlers return `as_dict()` and emit metrics."""
-
-    RESULTS = (
-        "expired",
-        "paid",
-        "reminded",
-        "lapsed",
-        "warned",
-        "late",
-        "skipped",
-        "lost_races",
-        "failed",
-    )
-
-    counts: Counter[str] = field(default_factory=Counter)
-    failures: list[str] = field(default_factory=list)
-
-    def __getitem__(self, result: str) -> int:
-        return self.counts[result]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**{r: self.counts[r] for r in self.RESULTS}, "failures": list(self.failures)}
-
-
 def expire_overdue_orders(
     *,
     orders: OrderRepository,
@@ -458,56 +404,3 @@ def send_payment_reminders(
         orders, DueKind.REMINDER, now, report, lambda o: o.send_payment_reminder(now), "reminded"
     )
     return report
-
-
-def for_each_due(
-    orders: OrderRepository,
-    kind: DueKind,
-    now: datetime,
-    report: SweepReport,
-    work: Callable[[str], str],
-) -> None:
-    """Run `work(order_id)` for every order with a `kind` deadline due by now (the due index,
-    never a Scan), counting its results. One order failing does not stop the others."""
-    for order_id in orders.due(kind, now):
-        try:
-            result = work(order_id)
-        except ConflictError:
-            # Someone (a webhook, a customer, staff) changed the order first: theirs stands.
-            report.counts["lost_races"] += 1
-            logger.info("scheduled work lost a race", order_id=order_id, kind=kind)
-            continue
-        except Exception as exc:
-            report.counts["failed"] += 1
-            report.failures.append(order_id)
-            logger.error(
-                "scheduled work failed for one order",
-                order_id=order_id,
-                kind=kind,
-                error_type=type(exc).__name__,
-                error_code=getattr(exc, "code", None),
-            )
-            continue
-        report.counts[result] += 1
-
-
-def change_each_due(
-    orders: OrderRepository,
-    kind: DueKind,
-    now: datetime,
-    report: SweepReport,
-    change: Callable[[Order], bool],
-    result: str,
-) -> None:
-    """`for_each_due` for work that is one change of the order: `change(order)` makes it and
-    says whether it did (False: not due, or done already); the order is saved when it did, and
-    counted as `result`, else as "skipped" (as is an order no longer there)."""
-
-    def work(order_id: str) -> str:
-        order = orders.get(order_id)
-        if order is None or not change(order):
-            return "skipped"
-        orders.save(order)
-        return result
-
-    for_each_due(orders, kind, now, report, work)

@@ -18,13 +18,11 @@ from atelier.ports import Clock, OrderDetails, OrderRepository, PaymentGateway
 from atelier.services.customer_orders import get_customer_order
 from atelier.services.payments import (
     Outcome,
-    SweepReport,
-    change_each_due,
     close_checkout,
-    for_each_due,
     refund_unless_refused,
     save_with_parked_events,
 )
+from atelier.services.sweep import SweepReport, change_each_due, for_each_due
 
 # What every cancellation refund tells the provider (see Workshop._refund).
 CANCELLATION_REFUND_REASON = "order cancelled"
