@@ -6,7 +6,7 @@ SAM_VENV ?= .venv-sam
 # sam build needs the Lambda runtime's Python (3.13) on PATH; pyenv provides it here.
 PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1)
 
-.PHONY: install run test lint format typecheck cfn-lint openapi openapi-check pytest unit \
+.PHONY: install run test lint layers format typecheck cfn-lint openapi openapi-check pytest unit \
 	integration e2e fuzz load bench soak build validate clean
 
 $(VENV)/.installed: pyproject.toml
@@ -22,8 +22,8 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m infra.local
 
-## Everything CI checks: lint, types, template, OpenAPI freshness, all tests.
-test: install lint typecheck cfn-lint openapi-check pytest
+## Everything CI checks: lint, import contracts, types, template, OpenAPI freshness, all tests.
+test: install lint layers typecheck cfn-lint openapi-check pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -32,6 +32,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## The import contracts in pyproject.toml (docs/architecture.md). No cache: a stale one hides
+## a fresh cycle.
+layers: install
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install
 	$(VENV)/bin/mypy shared/atelier functions infra
