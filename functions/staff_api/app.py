@@ -31,7 +31,7 @@ from atelier.api.schemas.staff import (
     StaffOrderView,
 )
 from atelier.bootstrap import get_container
-from atelier.domain.claims import ClaimStatus
+from atelier.domain.claims import ClaimDecision, ClaimStatus, Remedy
 from atelier.domain.order import OrderStatus
 from atelier.observability import logger, metrics, tracer
 from atelier.ports import OrderDetails
@@ -207,8 +207,8 @@ def decide_claim(claim_id: Annotated[str, Path(max_length=64)], body: ClaimDecis
     order, claim = get_container().claims.decide(
         actor,
         claim_id,
-        body.decision,
-        kind=body.resolution,
+        ClaimDecision(body.decision),
+        kind=Remedy(body.resolution) if body.resolution else None,
         note=body.note,
         return_carrier=body.return_carrier,
         shipping_cost_cents=body.shipping_cost_cents,

@@ -61,7 +61,7 @@ from atelier.adapters.memory import (
 )
 from atelier.clock import FixedClock
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.claims import ClaimStatus, EvidenceStatus
+from atelier.domain.claims import ClaimDecision, ClaimStatus, EvidenceStatus, Remedy
 from atelier.domain.customization import Customization
 from atelier.domain.errors import (
     ConflictError,
@@ -629,13 +629,13 @@ class OrderModel(RuleBasedStateMachine):
                 return True
             return self.ask_ticket(order_id, claim.claim_id, "image/jpeg", 64) is not None
         if claim.status is ClaimStatus.SUBMITTED:
-            verdict = data.draw(st.sampled_from(["APPROVE", "REJECT"]), label="claim decision")
+            verdict = data.draw(st.sampled_from(list(ClaimDecision)), label="claim decision")
             return (
                 self.attempt(
                     f"claim {verdict}",
                     order_id,
                     lambda: self.claims.decide(
-                        "staff:model", claim.claim_id, verdict, kind="REMAKE", note="wear"
+                        "staff:model", claim.claim_id, verdict, kind=Remedy.REMAKE, note="wear"
                     ),
                 )
                 is not None
@@ -1104,8 +1104,8 @@ class OrderModel(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: self.order_ids)
-    @rule(data=st.data(), decision=st.sampled_from(["APPROVE", "REJECT"]))
-    def staff_decides_claim(self, data: st.DataObject, decision: str) -> None:
+    @rule(data=st.data(), decision=st.sampled_from(list(ClaimDecision)))
+    def staff_decides_claim(self, data: st.DataObject, decision: ClaimDecision) -> None:
         claims = [
             (oid, c.claim_id, c.status is ClaimStatus.SUBMITTED)
             for oid in self.order_ids
@@ -1116,7 +1116,7 @@ class OrderModel(RuleBasedStateMachine):
         submitted = [c for c in claims if c[2]]
         pool = submitted if submitted and data.draw(st.integers(0, 4)) < 4 else claims
         order_id, claim_id, _ = data.draw(st.sampled_from(pool), label="claim")
-        kind = data.draw(st.sampled_from(["REMAKE", "REPLACE"]), label="kind")
+        kind = data.draw(st.sampled_from(list(Remedy)), label="kind")
         self.attempt(
             f"claim {decision}",
             order_id,
@@ -1693,7 +1693,7 @@ def test_a_remake_after_an_approved_claim_shows_no_stale_delay() -> None:
     w.ask_ticket(order_id, claim.claim_id, "image/jpeg", 64)
     w.upload(w.tickets[-1], "as_declared")
     w.claims.submit("cust-a", order_id, claim.claim_id)
-    w.claims.decide("staff:x", claim.claim_id, "APPROVE", kind="REMAKE")
+    w.claims.decide("staff:x", claim.claim_id, ClaimDecision.APPROVE, kind=Remedy.REMAKE)
 
     remake = w.stored(order_id)
     assert remake.status is S.IN_PRODUCTION

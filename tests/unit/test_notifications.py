@@ -24,6 +24,7 @@ from atelier.adapters.memory import (
 from atelier.clock import FixedClock, isoformat_z
 from atelier.config import ConfigurationError, Settings
 from atelier.domain.calendar import WorkingCalendar
+from atelier.domain.claims import ClaimDecision, Remedy
 from atelier.domain.customization import Customization
 from atelier.domain.errors import ServiceUnavailableError
 from atelier.domain.events import DomainEvent
@@ -133,7 +134,13 @@ class Shop:
         store.post(issued.ticket.fields["key"], photo)
         assert claims.check_upload(issued.ticket.fields["key"]) == "verified"
         claims.submit("cust-a", order.order_id, claim.claim_id)
-        claims.decide("staff-1", claim.claim_id, "APPROVE", kind="REMAKE", return_carrier=carrier)
+        claims.decide(
+            "staff-1",
+            claim.claim_id,
+            ClaimDecision.APPROVE,
+            kind=Remedy.REMAKE,
+            return_carrier=carrier,
+        )
         return self.reload(order)
 
     def recorded(self, order: Order, event_type: str) -> DomainEvent:

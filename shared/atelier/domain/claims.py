@@ -82,10 +82,22 @@ class ReturnLabel:
     cost_cents: int
 
 
+class ClaimDecision(StrEnum):
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+
+
+class Remedy(StrEnum):
+    """What the shop does about an approved claim, at its cost (P10)."""
+
+    REMAKE = "REMAKE"
+    REPLACE = "REPLACE"
+
+
 @dataclass(frozen=True)
 class Resolution:
-    decision: str  # APPROVE | REJECT
-    kind: str | None  # REMAKE | REPLACE when approved
+    decision: ClaimDecision
+    kind: Remedy | None  # when approved
     note: str | None
     return_label: ReturnLabel | None
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.claims import Claim, ClaimStatus, Evidence, ReturnLabel
+from atelier.domain.claims import Claim, ClaimDecision, ClaimStatus, Evidence, Remedy, ReturnLabel
 from atelier.domain.due import DueKind
 from atelier.domain.errors import NotFoundError
 from atelier.domain.evidence import (
@@ -181,20 +181,20 @@ class Claims:
         self,
         actor: str,
         claim_id: str,
-        decision: str,
+        decision: ClaimDecision,
         *,
-        kind: str | None = None,
+        kind: Remedy | None = None,
         note: str | None = None,
         return_carrier: str = "USPS",
         shipping_cost_cents: int = 0,
     ) -> tuple[Order, Claim]:
         order, _ = self.staff_read(claim_id)
         now = self.clock.now()
-        if decision == "APPROVE":
+        if decision is ClaimDecision.APPROVE:
             label = ReturnLabel(
                 return_carrier, "RL-" + secrets.token_hex(6).upper(), shipping_cost_cents
             )
-            order.approve_claim(claim_id, actor, kind or "REMAKE", label, now, self.calendar)
+            order.approve_claim(claim_id, actor, kind or Remedy.REMAKE, label, now, self.calendar)
         else:
             order.reject_claim(claim_id, actor, note or "", now)
         self.orders.save(order)

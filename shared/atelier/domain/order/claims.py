@@ -12,10 +12,12 @@ from atelier.domain.claims import (
     MAX_EVIDENCE_FILES,
     MAX_UPLOADS_PER_CLAIM,
     Claim,
+    ClaimDecision,
     ClaimReason,
     ClaimStatus,
     Evidence,
     EvidenceStatus,
+    Remedy,
     Resolution,
     ReturnLabel,
 )
@@ -149,7 +151,7 @@ class ClaimsDesk(ProductionWatch):
         self,
         claim_id: str,
         actor: str,
-        kind: str,
+        kind: Remedy,
         return_label: ReturnLabel,
         now: datetime,
         calendar: WorkingCalendar,
@@ -160,7 +162,7 @@ class ClaimsDesk(ProductionWatch):
         self._set_claim(
             claim_id,
             status=ClaimStatus.APPROVED,
-            resolution=Resolution("APPROVE", kind, None, return_label),
+            resolution=Resolution(ClaimDecision.APPROVE, kind, None, return_label),
         )
         self.shipment = None
         self._start_production(
@@ -182,7 +184,9 @@ class ClaimsDesk(ProductionWatch):
     def reject_claim(self, claim_id: str, actor: str, note: str, now: datetime) -> None:
         self._require_submitted(claim_id)
         self._set_claim(
-            claim_id, status=ClaimStatus.REJECTED, resolution=Resolution("REJECT", None, note, None)
+            claim_id,
+            status=ClaimStatus.REJECTED,
+            resolution=Resolution(ClaimDecision.REJECT, None, note, None),
         )
         self._record(
             EventType.CLAIM_REJECTED,
