@@ -10,12 +10,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from atelier.bootstrap import Container, get_container
-from atelier.observability import logger, metrics, tracer
+from atelier.entry import lambda_entry
+from atelier.observability import logger
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry(needs=("event_bus_name",))
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, container: Container | None = None
 ) -> dict[str, Any]:

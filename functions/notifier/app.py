@@ -18,7 +18,8 @@ from pydantic import TypeAdapter
 
 from atelier.bootstrap import Container, get_container
 from atelier.domain.events import DomainEvent
-from atelier.observability import logger, metrics, tracer
+from atelier.entry import lambda_entry
+from atelier.observability import metrics
 from atelier.services.notify import notify
 
 # Duplicates come within a day (the relay's stream records and EventBridge's retries are both
@@ -33,9 +34,7 @@ _config = IdempotencyConfig(
 _domain_event = TypeAdapter(DomainEvent)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry(needs=("idempotency_table_name", "email_from", "staff_alert_email"))
 def lambda_handler(
     event: dict[str, Any], context: LambdaContext, container: Container | None = None
 ) -> dict[str, Any]:

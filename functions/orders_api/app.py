@@ -22,7 +22,7 @@ from atelier.bootstrap import get_container
 from atelier.clock import isoformat_z
 from atelier.domain.terms import CURRENT_TERMS
 from atelier.domain.text import Shaped
-from atelier.observability import logger, metrics, tracer
+from atelier.entry import lambda_entry
 from atelier.services import catalog, customer_orders
 from atelier.services.create_order import PlaceOrder, create_order
 
@@ -311,8 +311,9 @@ def submit_claim(order_id: OrderId, claim_id: ClaimId) -> ClaimView:
     return ClaimView.of(order_id, claim)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry(
+    needs=("idempotency_table_name", "evidence_bucket"),
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP,
+)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -23,7 +23,8 @@ from atelier.domain.errors import (
     InvalidSignatureError,
     ServiceUnavailableError,
 )
-from atelier.observability import logger, metrics, tracer
+from atelier.entry import lambda_entry
+from atelier.observability import logger, metrics
 from atelier.services.webhook import receive_payment_webhook
 
 app = new_resolver()
@@ -84,8 +85,9 @@ def _raw_body(body: str | None, is_base64: bool) -> bytes:
         raise InvalidRequestError("The body is not valid base64.", code="MALFORMED_EVENT") from exc
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry(
+    needs=(("webhook_secret_parameter", "webhook_secrets"),),
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP,
+)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

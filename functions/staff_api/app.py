@@ -33,7 +33,7 @@ from atelier.api.schemas.staff import (
 from atelier.bootstrap import get_container
 from atelier.domain.claims import ClaimDecision, ClaimStatus, Remedy
 from atelier.domain.order import OrderStatus
-from atelier.observability import logger, metrics, tracer
+from atelier.entry import lambda_entry
 from atelier.ports import OrderDetails
 from atelier.services import privacy
 from atelier.services.workshop import Decision
@@ -261,9 +261,10 @@ def erase_customer(customer_id: Annotated[str, Path(max_length=128)]) -> Erasure
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry(
+    needs=("idempotency_table_name", "evidence_bucket"),
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP,
+)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Every route here is staff-only: refuse before the body is even validated, so a customer
     # learns nothing from this API but "forbidden". (Each route checks again.)

@@ -94,10 +94,9 @@ class Container:
 
         from atelier.adapters.s3 import S3EvidenceStore, presigning_config
 
-        if not self.settings.evidence_bucket:
-            raise ConfigurationError("EVIDENCE_BUCKET is not set")
+        bucket = self.settings.required("evidence_bucket")
         client = boto3.client("s3", config=_sdk_config().merge(presigning_config()))
-        return S3EvidenceStore(client, self.settings.evidence_bucket, self.clock)
+        return S3EvidenceStore(client, bucket, self.clock)
 
     @cached_property
     def claims(self) -> Claims:
@@ -119,9 +118,7 @@ class Container:
         if self.settings.payment_provider == "stripe":
             from atelier.adapters.stripe import StripeGateway, UrllibTransport
 
-            parameter = self.settings.stripe_secret_parameter
-            if not parameter:
-                raise ConfigurationError("STRIPE_SECRET_PARAMETER is not set")
+            parameter = self.settings.required("stripe_secret_parameter")
             return StripeGateway(
                 secret_key=lambda: _secure_parameter(parameter),
                 success_url=self.settings.checkout_success_url,
@@ -138,10 +135,8 @@ class Container:
 
         from atelier.adapters.eventbridge import EventBridgePublisher
 
-        if not self.settings.event_bus_name:
-            raise ConfigurationError("EVENT_BUS_NAME is not set")
-        client = boto3.client("events", config=_sdk_config())
-        return EventBridgePublisher(client, self.settings.event_bus_name)
+        bus = self.settings.required("event_bus_name")
+        return EventBridgePublisher(boto3.client("events", config=_sdk_config()), bus)
 
     @cached_property
     def email_sender(self) -> EmailSender:
@@ -149,14 +144,13 @@ class Container:
 
         from atelier.adapters.ses import SesEmailSender
 
-        if not self.settings.email_from:
-            raise ConfigurationError("EMAIL_FROM is not set")
-        return SesEmailSender(boto3.client("sesv2", config=_sdk_config()), self.settings.email_from)
+        sender = self.settings.required("email_from")
+        return SesEmailSender(boto3.client("sesv2", config=_sdk_config()), sender)
 
     def webhook_secrets(self) -> list[str]:
         """The webhook signing secrets in force; from SSM (cached 5 minutes) in AWS."""
         parameter = self.settings.webhook_secret_parameter
-        raw = _secure_parameter(parameter) if parameter else self.settings.webhook_secrets
+        raw = _secure_parameter(parameter) if parameter else (self.settings.webhook_secrets or "")
         secrets = [part.strip() for part in raw.split(",") if part.strip()]
         if not secrets:
             raise ConfigurationError(
@@ -183,12 +177,9 @@ class Container:
         share a process on the local stack."""
         from atelier.adapters.idempotency import idempotency_store
 
-        if not self.settings.idempotency_table_name:
-            raise ConfigurationError("IDEMPOTENCY_TABLE_NAME is not set")
+        table = self.settings.required("idempotency_table_name")
         if purpose not in self._idempotency:
-            self._idempotency[purpose] = idempotency_store(
-                self.settings.idempotency_table_name, self.dynamodb
-            )
+            self._idempotency[purpose] = idempotency_store(table, self.dynamodb)
         return self._idempotency[purpose]
 
     def idempotency_records(self) -> IdempotencyRecords:

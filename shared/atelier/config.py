@@ -35,22 +35,24 @@ class Settings:
     payment_reminder_lead_hours: int = 4
     shop_timezone: str = "America/New_York"
     shop_holiday_country: str = "US"
-    shop_closures: str = ""
+    shop_closures: str = ""  # none: the calendar's holidays only
     shop_cutoff: str = "17:00"
     payment_provider: Literal["sandbox", "stripe"] = "sandbox"
     sandbox_pay_url: str = "http://127.0.0.1:3000/_local/pay"
     # Webhook signing secrets: comma separated (several during a rotation). In AWS they live
     # in an SSM SecureString named by webhook_secret_parameter; locally, in webhook_secrets.
-    event_bus_name: str = ""
-    evidence_bucket: str = ""
-    webhook_secrets: str = ""
-    webhook_secret_parameter: str = ""
-    stripe_secret_parameter: str = ""
+    # Settings only some functions need are None when unset; each function names the ones it
+    # needs (`require`), and its first invocation fails naming any that are missing.
+    event_bus_name: str | None = None
+    evidence_bucket: str | None = None
+    webhook_secrets: str | None = None
+    webhook_secret_parameter: str | None = None
+    stripe_secret_parameter: str | None = None
     checkout_success_url: str = "https://shop.example.com/orders/{order_id}?paid=1"
     checkout_cancel_url: str = "https://shop.example.com/orders/{order_id}"
     # The notifier's sender (a verified SES identity) and where staff alerts go (P7, P11).
-    email_from: str = ""
-    staff_alert_email: str = ""
+    email_from: str | None = None
+    staff_alert_email: str | None = None
 
     def __post_init__(self) -> None:
         problems = [
@@ -60,6 +62,24 @@ class Settings:
         ]
         if problems:
             raise _invalid(problems)
+
+    def require(self, *needs: str | tuple[str, ...]) -> None:
+        """Every setting in `needs` is set (a tuple: any one of them); else one error naming
+        each missing environment variable."""
+        groups = [(need,) if isinstance(need, str) else need for need in needs]
+        missing = [
+            " or ".join(_ENVIRONMENT[name] for name in group)
+            for group in groups
+            if not any(getattr(self, name) for name in group)
+        ]
+        if missing:
+            raise ConfigurationError("missing settings: " + "; ".join(missing))
+
+    def required(self, name: str) -> str:
+        """The value of a setting a caller cannot do without."""
+        self.require(name)
+        value: str = getattr(self, name)
+        return value
 
 
 # Setting name -> environment variable. Everything not listed keeps its default.
@@ -84,6 +104,18 @@ _ENVIRONMENT = {
     "email_from": "EMAIL_FROM",
     "staff_alert_email": "STAFF_ALERT_EMAIL",
 }
+_OPTIONAL = frozenset(
+    {
+        "idempotency_table_name",
+        "event_bus_name",
+        "evidence_bucket",
+        "webhook_secrets",
+        "webhook_secret_parameter",
+        "stripe_secret_parameter",
+        "email_from",
+        "staff_alert_email",
+    }
+)
 # Bounds of the integer settings, inclusive (None: unbounded).
 _INTEGERS: dict[str, tuple[int, int | None]] = {
     "customization_fee_cents": (0, None),
@@ -139,7 +171,7 @@ def _problem(name: str, value: Any) -> str | None:
         if high is not None and value > high:
             return f"Input should be less than or equal to {high}"
         return None
-    if value is None and name == "idempotency_table_name":
+    if value is None and name in _OPTIONAL:
         return None
     if not isinstance(value, str):
         return "Input should be a valid string"

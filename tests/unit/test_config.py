@@ -30,7 +30,7 @@ def test_only_the_table_is_required_and_everything_else_has_its_default() -> Non
     assert settings.shop_closures == ""
     assert settings.shop_cutoff == "17:00"
     assert settings.payment_provider == "sandbox"
-    assert settings.email_from == ""
+    assert settings.email_from is None
 
 
 def test_every_variable_reaches_its_setting() -> None:
@@ -197,15 +197,15 @@ class PydanticSettings(BaseModel):
     shop_cutoff: str = Field(default="17:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     payment_provider: Literal["sandbox", "stripe"] = "sandbox"
     sandbox_pay_url: str = "http://127.0.0.1:3000/_local/pay"
-    event_bus_name: str = ""
-    evidence_bucket: str = ""
-    webhook_secrets: str = ""
-    webhook_secret_parameter: str = ""
-    stripe_secret_parameter: str = ""
+    event_bus_name: str | None = None
+    evidence_bucket: str | None = None
+    webhook_secrets: str | None = None
+    webhook_secret_parameter: str | None = None
+    stripe_secret_parameter: str | None = None
     checkout_success_url: str = "https://shop.example.com/orders/{order_id}?paid=1"
     checkout_cancel_url: str = "https://shop.example.com/orders/{order_id}"
-    email_from: str = ""
-    staff_alert_email: str = ""
+    email_from: str | None = None
+    staff_alert_email: str | None = None
 
 
 VARIABLES = {

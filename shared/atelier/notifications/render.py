@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from atelier.clock import parse_iso
-from atelier.config import ConfigurationError, Settings
+from atelier.config import Settings
 from atelier.domain.events import DomainEvent, EventType
 from atelier.domain.order import Order, OrderStatus
 from atelier.notifications import templates as t
@@ -53,9 +53,7 @@ def render_email(event: DomainEvent, order: Order, settings: Settings) -> list[E
         if template.kind == "customer":
             to = order.contact.email
         else:
-            to = settings.staff_alert_email
-            if not to:
-                raise ConfigurationError("STAFF_ALERT_EMAIL is not set")
+            to = settings.required("staff_alert_email")
         emails.append(fill(template, {**facts.common(), **values}, to))
     return emails
 
