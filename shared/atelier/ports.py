@@ -14,7 +14,7 @@ from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, PaymentRequestChangedError
 from atelier.domain.events import DomainEvent
 from atelier.domain.messages import Message
-from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
+from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus, Payment
 from atelier.domain.payment_events import PaymentEvent
 
 if TYPE_CHECKING:
@@ -93,6 +93,9 @@ class OrderRepository(Protocol):
         it being exactly `parked[payment_intent]` (the ids `parked_events` gave, applied to the
         order; none when absent): they are recorded as applied and their parking removed in
         the same transaction. An event parked meanwhile is a ConflictError (read again)."""
+
+    def new_payments(self, order: Order) -> tuple[Payment, ...]:
+        """The payments `order` records since it was read from this repository."""
 
     def park_event(self, payment_intent: str, event_id: str, record: Mapping[str, Any]) -> bool:
         """Keep a provider event about a payment no order records yet, under its payment

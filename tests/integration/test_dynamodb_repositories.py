@@ -46,7 +46,14 @@ def test_an_order_round_trips_with_every_field(container):
     container.orders.add(order)
     loaded = container.orders.get("ord_1")
     assert loaded == order
-    assert loaded.persisted.version == 1
+    assert loaded.version == 1
+    assert container.orders.new_payments(loaded) == ()
+
+
+def test_only_an_order_this_repository_handed_out_can_be_saved(container):
+    container.orders.add(new_order("ord_1"))
+    with pytest.raises(ValueError, match="read from this repository"):
+        container.orders.save(new_order("ord_1"))
 
 
 def test_placing_writes_order_history_due_entry_and_checkout_pointer_together(container):

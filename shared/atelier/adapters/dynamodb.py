@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from atelier.adapters.cursor import decode_cursor, encode_cursor
 from atelier.adapters.items import from_item, to_item
 from atelier.adapters.sdk_errors import translated_errors
+from atelier.adapters.snapshots import Seen
 from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.catalog import CustomizationRange, Product
 from atelier.domain.claims import (
@@ -407,7 +408,6 @@ def item_to_order(item: Mapping[str, Any]) -> Order:
             parse_iso(checkout["expires_at"]),
         ),
     )
-    order.mark_persisted()
     return order
 
 
@@ -509,6 +509,15 @@ class DynamoOrderRepository:
         self._client = client
         self._table = table_name
         self._clock = clock
+        self._seen = Seen()
+
+    def _loaded(self, item: Mapping[str, Any]) -> Order:
+        order = item_to_order(item)
+        self._seen.remember(order)
+        return order
+
+    def new_payments(self, order: Order) -> tuple[Payment, ...]:
+        return self._seen.new_payments(order)
 
     def get(self, order_id: str) -> Order | None:
         with translated_errors("get_order"):
@@ -516,7 +525,7 @@ class DynamoOrderRepository:
                 TableName=self._table, Key=order_key(order_id), ConsistentRead=True
             )
         item = answer.get("Item")
-        return item_to_order(item) if item else None
+        return self._loaded(item) if item else None
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None) -> Page[Order]:
         # Newest first. The cursor is rebuilt inside the caller's own partition, so it can
@@ -547,7 +556,7 @@ class DynamoOrderRepository:
         writes += self._history_and_due(order, previous_due={})
         with translated_errors("add_order"):
             self._client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
-        order.mark_persisted()
+        self._seen.remember(order)
 
     def save(
         self,
@@ -556,9 +565,8 @@ class DynamoOrderRepository:
         event_id: str | None = None,
         parked: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
-        if order.persisted is None:
-            raise ValueError("save() is for orders read from the store; use add()")
-        status, version = order.persisted.status, order.persisted.version
+        read = self._seen.of(order)
+        status, version = read.status, read.version
         writes: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -570,15 +578,15 @@ class DynamoOrderRepository:
                 }
             }
         ]
-        writes += self._history_and_due(order, previous_due=dict(order.persisted.due))
-        for payment in order.payments[order.persisted.payments :]:
+        writes += self._history_and_due(order, previous_due=dict(read.due))
+        for payment in self._seen.new_payments(order):
             intent = payment.payment_intent
             writes.append(self._pointer(f"PAYMENT#{intent}", "PAYMENT", order.order_id))
             writes += self._absorb_parked(intent, (parked or {}).get(intent, ()), order.order_id)
         session = order.checkout.session_id if order.checkout else None
-        if session is not None and session != order.persisted.checkout_session:
+        if session is not None and session != read.checkout_session:
             writes.append(self._pointer(f"CHECKOUT#{session}", "CHECKOUT", order.order_id))
-        before = dict(order.persisted.claims)
+        before = dict(read.claims)
         for claim in order.claims:
             if before.get(claim.claim_id) != claim.status:
                 writes.append(self._claim_pointer(order.order_id, claim))
@@ -591,7 +599,7 @@ class DynamoOrderRepository:
             if event_id is not None and cancellation_codes(exc)[-1:] == ["ConditionalCheckFailed"]:
                 raise DuplicateEventError("This provider event was already applied.") from exc
             raise
-        order.mark_persisted()
+        self._seen.remember(order)
 
     def _ledger(self, event_id: str, order_id: str) -> dict[str, Any]:
         ledger = self._pointer(f"WEBHOOK#{event_id}", "WEBHOOK", order_id)
@@ -733,7 +741,7 @@ class DynamoOrderRepository:
             )
         with translated_errors("list_orders"):
             answer = self._client.query(**args)
-        orders = [item_to_order(item) for item in answer["Items"]]
+        orders = [self._loaded(item) for item in answer["Items"]]
         last = answer.get("LastEvaluatedKey")
         next_cursor = None
         if last is not None and orders:
@@ -760,7 +768,7 @@ class DynamoOrderRepository:
         for item in items:
             kind = item.get("type", {}).get("S")
             if kind == "ORDER":
-                order = item_to_order(item)
+                order = self._loaded(item)
             elif kind == "HISTORY":
                 history.append(_history_entry(from_item(item)))
             elif kind == "MESSAGE":

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from atelier.adapters.cursor import decode_cursor, encode_cursor
+from atelier.adapters.snapshots import Seen
 from atelier.clock import isoformat_z
 from atelier.domain.catalog import Product
 from atelier.domain.claims import ClaimStatus
 from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.messages import Message
-from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus
+from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus, Payment
 from atelier.notifications.render import Email
 from atelier.ports import (
     MAX_PARKED_EVENTS,
@@ -91,10 +92,20 @@ class InMemoryOrderRepository:
         self.parked: dict[str, list[dict[str, Any]]] = {}  # payment intent -> records
         self.messages: dict[str, list[Message]] = {}
         self.writes = 0  # committed transactions, for tests that count them
+        self._seen = Seen()
+
+    def _handed_out(self, stored: Order) -> Order:
+        """A copy, as a read from storage gives: changing it changes nothing stored."""
+        order = copy.deepcopy(stored)
+        self._seen.remember(order)
+        return order
 
     def get(self, order_id: str) -> Order | None:
         stored = self._orders.get(order_id)
-        return copy.deepcopy(stored) if stored else None
+        return self._handed_out(stored) if stored else None
+
+    def new_payments(self, order: Order) -> tuple[Payment, ...]:
+        return self._seen.new_payments(order)
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None) -> Page[Order]:
         def sort_key(o: Order) -> str:
@@ -112,7 +123,7 @@ class InMemoryOrderRepository:
         next_cursor = None
         if len(mine) > limit:
             next_cursor = encode_cursor({"s": sort_key(chunk[-1]), "o": chunk[-1].order_id})
-        return Page([copy.deepcopy(o) for o in chunk], next_cursor)
+        return Page([self._handed_out(o) for o in chunk], next_cursor)
 
     def add(self, order: Order) -> None:
         if order.order_id in self._orders:
@@ -131,16 +142,13 @@ class InMemoryOrderRepository:
         if event_id is not None and event_id in self.applied_events:
             raise DuplicateEventError("This provider event was already applied.")
         stored = self._orders.get(order.order_id)
-        if (
-            order.persisted is None
-            or stored is None
-            or (stored.status, stored.version) != (order.persisted.status, order.persisted.version)
-        ):
+        read = self._seen.of(order)
+        if stored is None or (stored.status, stored.version) != (read.status, read.version):
             raise ConflictError(
                 "The order changed while this request was handled; read it and try again.",
                 code="CONCURRENT_UPDATE",
             )
-        new_payments = order.payments[order.persisted.payments :]
+        new_payments = self._seen.new_payments(order)
         absorbed = {
             p.payment_intent: list((parked or {}).get(p.payment_intent, ())) for p in new_payments
         }
@@ -195,7 +203,7 @@ class InMemoryOrderRepository:
         next_cursor = None
         if len(queue) > limit:
             next_cursor = encode_cursor({"s": sort_key(chunk[-1]), "o": chunk[-1].order_id})
-        return Page([copy.deepcopy(o) for o in chunk], next_cursor)
+        return Page([self._handed_out(o) for o in chunk], next_cursor)
 
     def details(self, order_id: str) -> OrderDetails | None:
         order = self.get(order_id)
@@ -239,11 +247,11 @@ class InMemoryOrderRepository:
 
     def _commit(self, order: Order) -> None:
         self.history.setdefault(order.order_id, []).extend(order.new_history)
-        for kind, _ in order.persisted.due if order.persisted else ():
+        for kind in list(DueKind):
             self.due_index.pop((kind, order.order_id), None)
         for kind, at in order.due_entries().items():
             self.due_index[(kind, order.order_id)] = at
-        order.mark_persisted()
+        self._seen.remember(order)
         self._orders[order.order_id] = copy.deepcopy(order)
         self.writes += 1
 

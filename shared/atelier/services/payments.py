@@ -125,8 +125,7 @@ def save_with_parked_events(
     applied to it first and committed with it (the store refuses a new payment while events
     parked for it are left out). Every path that records a payment saves through here."""
     absorbed: dict[str, tuple[str, ...]] = {}
-    first_new = order.persisted.payments if order.persisted is not None else 0
-    for payment in order.payments[first_new:]:
+    for payment in orders.new_payments(order):
         records = orders.parked_events(payment.payment_intent)
         absorbed[payment.payment_intent] = tuple(str(r["event_id"]) for r in records)
         for record in records:

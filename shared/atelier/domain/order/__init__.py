@@ -9,7 +9,7 @@ from atelier.domain.order.ledger import REFUND_REASONS, REFUNDED_AT_PROVIDER, Pa
 from atelier.domain.order.privacy import ERASED, PAYMENT_EVENT_HORIZON
 from atelier.domain.order.production import SHIP_WARNING_TIME
 from atelier.domain.order.review import SURCHARGE_WINDOW
-from atelier.domain.order.state import ERASED_EMAIL, OrderState, Persisted
+from atelier.domain.order.state import ERASED_EMAIL, OrderState
 from atelier.domain.order.status import TRANSITIONS, OrderStatus
 from atelier.domain.order.values import (
     Address,
@@ -52,7 +52,6 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "PaymentVerdict",
-    "Persisted",
     "ProductSnapshot",
     "Refund",
     "Review",

@@ -34,16 +34,6 @@ S = OrderStatus
 ERASED_EMAIL = "erased@invalid"
 
 
-@dataclass(frozen=True)
-class Persisted:
-    status: OrderStatus
-    version: int
-    due: tuple[tuple[str, datetime], ...]
-    payments: int
-    checkout_session: str | None
-    claims: tuple[tuple[str, ClaimStatus], ...] = ()
-
-
 @dataclass
 class OrderState:
     order_id: str
@@ -77,8 +67,6 @@ class OrderState:
     idempotency_key: str | None = None
     # Transitions made since load, committed with the order in one transaction.
     new_history: list[HistoryEntry] = field(default_factory=list, compare=False, repr=False)
-    # What storage holds, as last read or written: the condition of the next save.
-    persisted: Persisted | None = field(default=None, compare=False, repr=False)
 
     def effective_status(self, now: datetime) -> OrderStatus:
         """P3: an unpaid order past its deadline is expired even before the sweep records it."""
@@ -151,18 +139,6 @@ class OrderState:
             if not watch.late:
                 due[DueKind.SHIP_LATE] = watch.late_at
         return due
-
-    def mark_persisted(self) -> None:
-        """Storage now holds this state: pending history is committed."""
-        self.new_history.clear()
-        self.persisted = Persisted(
-            self.status,
-            self.version,
-            tuple(self.due_entries().items()),
-            len(self.payments),
-            self.checkout.session_id if self.checkout else None,
-            tuple((c.claim_id, c.status) for c in self.claims),
-        )
 
     def require_status(self, *allowed: OrderStatus, action: str) -> None:
         if self.status not in allowed:
