@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from atelier.adapters.dynamodb import keys
 from bench.report import Budget, Table
 from infra.local.launcher import RunningStack, StackFailed, start_stack
 from tests.factories import order_body
@@ -154,7 +155,7 @@ def _fail_a_transaction(stack: RunningStack, order_id: str) -> None:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - the emulator's
     )
-    key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}}
+    key = keys.order_key(order_id)
     try:
         client.transact_write_items(
             TransactItems=[
@@ -169,7 +170,7 @@ def _fail_a_transaction(stack: RunningStack, order_id: str) -> None:
                 {
                     "ConditionCheck": {
                         "TableName": table.group(1),
-                        "Key": {"pk": {"S": "ORDER#none"}, "sk": {"S": "ORDER"}},
+                        "Key": keys.order_key("none"),
                         "ConditionExpression": "attribute_exists(pk)",
                     }
                 },

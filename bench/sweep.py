@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from atelier.adapters.dynamodb import DynamoOrderRepository, order_to_item
+from atelier.adapters.dynamodb import DynamoOrderRepository, keys, order_to_item
 from atelier.adapters.memory import InMemoryProductRepository
 from atelier.adapters.payments import SandboxGateway
 from atelier.clock import FixedClock
 from atelier.domain.customization import Customization
+from atelier.domain.due import DueKind
 from atelier.domain.order import Address, Contact, Order, OrderStatus
 from atelier.services.create_order import PlaceOrder, create_order
 from bench.env import REGION
@@ -101,7 +102,7 @@ class _Seeder:
         """`count` copies of the order's items whose sort key is in `kinds`."""
         ids = [self._new_id() for _ in range(count)]
         for kind in kinds:
-            key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": kind}}
+            key = {"pk": {"S": keys.order_pk(order_id)}, "sk": {"S": kind}}
             self.items += self.storage.copy_item(key, order_id, iter(ids))
 
     def _new_id(self) -> str:
@@ -114,7 +115,7 @@ class _Seeder:
         answer = self.client.query(
             TableName=self.stack.table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"ORDER#{order_id}"}},
+            ExpressionAttributeValues={":pk": {"S": keys.order_pk(order_id)}},
         )
         items: list[dict[str, Any]] = answer["Items"]
         return items
@@ -124,12 +125,13 @@ def _seed(seeder: _Seeder, total: int, sweep_at: datetime) -> None:
     """`total` more orders: DUE overdue ones, and the rest awaiting payment (deadline ahead)
     or long closed, placed so the sweep at `sweep_at` finds exactly the overdue ones."""
     overdue = seeder.place(sweep_at - timedelta(hours=25))
-    due_kinds = ("ORDER", "HISTORY#000001", "DUE#PAYMENT", "DUE#REMINDER")
+    payment, reminder = keys.due_sk(DueKind.PAYMENT), keys.due_sk(DueKind.REMINDER)
+    due_kinds = (keys.ORDER, keys.history_sk(1), payment, reminder)
     seeder.copies(overdue.order_id, due_kinds, DUE - 1)
     rest = total - DUE
     pending_count = int(rest * PENDING_SHARE)
     pending = seeder.place(sweep_at - timedelta(hours=1))
-    seeder.copies(pending.order_id, ("ORDER", "DUE#PAYMENT", "DUE#REMINDER"), pending_count - 1)
+    seeder.copies(pending.order_id, (keys.ORDER, payment, reminder), pending_count - 1)
     closed = replace(
         pending,
         order_id="ord_C" + pending.order_id[5:],  # another id of the same length

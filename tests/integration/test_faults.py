@@ -40,7 +40,8 @@ from botocore.retries.standard import ExponentialBackoff
 from moto.core.models import botocore_stubber
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeoutError
 
-from atelier.adapters.dynamodb import from_item, item_to_order
+from atelier.adapters.dynamodb import item_to_order
+from atelier.adapters.items import from_item
 from atelier.adapters.stripe_signature import sign_payload
 from atelier.clock import isoformat_z
 from atelier.domain.errors import ServiceUnavailableError

@@ -59,3 +59,11 @@ def translated_errors(operation: str) -> Iterator[None]:
         raise ServiceUnavailableError(
             "The store did not answer; try again shortly.", details={"operation": operation}
         ) from exc
+
+
+def cancellation_codes(error: BaseException) -> list[str]:
+    """Per-item reasons of a cancelled transaction, in the order the items were sent."""
+    cause = error.__cause__
+    if isinstance(cause, ClientError):
+        return [r.get("Code", "None") for r in cause.response.get("CancellationReasons", [])]
+    return []
