@@ -18,7 +18,7 @@ from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus, Pay
 from atelier.domain.payment_events import PaymentEvent
 
 if TYPE_CHECKING:
-    from atelier.notifications.render import Email
+    from atelier.notifications.layout import Email
 
 T = TypeVar("T")
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from atelier.adapters.cursor import decode_cursor, encode_cursor
+from atelier.adapters.memory_stores import (
+    InMemoryEmailSender,
+    InMemoryEvidenceStore,
+    InMemoryIdempotencyRecords,
+)
 from atelier.adapters.snapshots import Seen
 from atelier.clock import isoformat_z
 from atelier.domain.catalog import Product
@@ -22,19 +26,24 @@ from atelier.domain.due import DueKind
 from atelier.domain.errors import ConflictError, DuplicateEventError
 from atelier.domain.messages import Message
 from atelier.domain.order import Checkout, HistoryEntry, Order, OrderStatus, Payment
-from atelier.notifications.render import Email
 from atelier.ports import (
     MAX_PARKED_EVENTS,
-    Clock,
     OrderDetails,
     Page,
     SessionState,
     SessionStatus,
-    StoredObject,
-    UploadTicket,
     payment_request_changed,
     too_many_parked_events,
 )
+
+__all__ = [
+    "InMemoryEmailSender",
+    "InMemoryEvidenceStore",
+    "InMemoryIdempotencyRecords",
+    "InMemoryOrderRepository",
+    "InMemoryPaymentGateway",
+    "InMemoryProductRepository",
+]
 
 
 class InMemoryProductRepository:
@@ -311,109 +320,3 @@ class InMemoryPaymentGateway:
 
     def refunded_cents(self, payment_intent: str) -> int:
         return sum(cents for pi, cents, _ in self.refunds.values() if pi == payment_intent)
-
-
-class InMemoryEvidenceStore:
-    """The EvidenceStore port (ports.py) over a dict of versioned objects. `post` is the
-    customer's presigned POST: S3 enforces the ticket's size range and Content-Type, so a body
-    outside them is never stored; `put` stores anything, as a POST that broke the policy would
-    be on an emulation that does not enforce it."""
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.objects: dict[str, list[tuple[str, bytes, str]]] = {}
-        self.tickets: dict[str, tuple[str, int]] = {}
-        self._versions = itertools.count(1)
-
-    def upload_ticket(self, key: str, content_type: str, max_bytes: int) -> UploadTicket:
-        self.tickets[key] = (content_type, max_bytes)
-        return UploadTicket(
-            "https://evidence.example/",
-            {"key": key, "Content-Type": content_type},
-            self.clock.now() + timedelta(minutes=15),
-        )
-
-    def post(self, key: str, body: bytes) -> str | None:
-        ticket = self.tickets.get(key)
-        if ticket is None or not 1 <= len(body) <= ticket[1]:
-            return None
-        return self.put(key, body, ticket[0])
-
-    def put(self, key: str, body: bytes, content_type: str) -> str:
-        version_id = f"v{next(self._versions)}"
-        self.objects.setdefault(key, []).append((version_id, body, content_type))
-        return version_id
-
-    def head(self, key: str) -> StoredObject | None:
-        versions = self.objects.get(key)
-        if not versions:
-            return None
-        version_id, body, content_type = versions[-1]
-        return StoredObject(len(body), version_id, content_type)
-
-    def leading_bytes(self, key: str, version_id: str, count: int) -> bytes:
-        for stored_id, body, _ in self.objects.get(key, []):
-            if stored_id == version_id:
-                return body[:count]
-        raise KeyError(f"no version {version_id} of {key}")
-
-    def delete_version(self, key: str, version_id: str) -> None:
-        self.objects[key] = [o for o in self.objects.get(key, []) if o[0] != version_id]
-
-    def download_url(self, key: str, version_id: str, *, content_type: str, filename: str) -> str:
-        return (
-            f"https://evidence.example/{key}?versionId={version_id}"
-            f"&response-content-type={content_type}&attachment={filename}"
-        )
-
-    def has_version(self, key: str, version_id: str) -> bool:
-        return any(o[0] == version_id for o in self.objects.get(key, []))
-
-
-class InMemoryIdempotencyRecords:
-    """The Idempotency-Key layer's records, as (customer, key) -> the answer kept."""
-
-    def __init__(self) -> None:
-        self.kept: dict[tuple[str, str], dict[str, Any]] = {}
-        self.forgotten: list[tuple[str, str]] = []
-
-    def run_once(
-        self,
-        *,
-        customer_id: str,
-        key: str,
-        body: dict[str, Any],
-        work: Callable[[], dict[str, Any]],
-        lambda_context: Any = None,
-    ) -> dict[str, Any]:
-        kept = self.kept.get((customer_id, key))
-        if kept is None:
-            kept = self.kept[(customer_id, key)] = {"body": body, "answer": work()}
-        elif kept["body"] != body:
-            raise ConflictError(
-                "This Idempotency-Key was used for a different request; use a new key.",
-                code="IDEMPOTENCY_KEY_REUSED",
-            )
-        answer: dict[str, Any] = kept["answer"]
-        return answer
-
-    def forget(self, customer_id: str, key: str) -> None:
-        self.kept.pop((customer_id, key), None)
-        self.forgotten.append((customer_id, key))
-
-
-class InMemoryEmailSender:
-    """Keeps what it was asked to send; `fail_next` makes the next sends fail as SES does
-    when it throttles."""
-
-    def __init__(self) -> None:
-        self.sent: list[Email] = []
-        self.fail_next = 0
-
-    def send(self, email: Email) -> None:
-        from atelier.domain.errors import ServiceUnavailableError
-
-        if self.fail_next:
-            self.fail_next -= 1
-            raise ServiceUnavailableError("The mail service is busy; try again shortly.")
-        self.sent.append(email)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from atelier.domain.errors import DomainError, ServiceUnavailableError
-from atelier.notifications.render import Email
+from atelier.notifications.layout import Email
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client

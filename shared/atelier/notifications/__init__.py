@@ -1,5 +1,6 @@
 """The emails the shop sends (P7, P11): templates kept in the project, rendered per event."""
 
-from atelier.notifications.render import Email, render_email
+from atelier.notifications.layout import Email
+from atelier.notifications.render import render_email
 
 __all__ = ["Email", "render_email"]

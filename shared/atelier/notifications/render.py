@@ -8,13 +8,8 @@ older than what the customer can see in the shop.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from string import Template
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from atelier.clock import parse_iso
@@ -22,21 +17,11 @@ from atelier.config import Settings
 from atelier.domain.events import DomainEvent, EventType
 from atelier.domain.order import Order, OrderStatus
 from atelier.notifications import templates as t
-from atelier.notifications.formatting import long_date, long_datetime, money
+from atelier.notifications.facts import Facts, Values
+from atelier.notifications.layout import LINKABLE, Email, EmailTemplate, fill
 from atelier.observability import logger
 
-
-@dataclass(frozen=True)
-class Email:
-    to: str
-    subject: str
-    text: str
-    html: str
-    kind: t.Kind
-
-
-Values = dict[str, str]
-Rendering = list[tuple[t.EmailTemplate, Values]]
+Rendering = list[tuple[EmailTemplate, Values]]
 
 
 def render_email(event: DomainEvent, order: Order, settings: Settings) -> list[Email]:
@@ -47,7 +32,7 @@ def render_email(event: DomainEvent, order: Order, settings: Settings) -> list[E
             "no email for this event", event_id=event.event_id, event_type=event.event_type
         )
         return []
-    facts = _Facts(event, order, ZoneInfo(settings.shop_timezone))
+    facts = Facts(event, order, ZoneInfo(settings.shop_timezone))
     emails = []
     for template, values in build(facts):
         if template.kind == "customer":
@@ -58,129 +43,7 @@ def render_email(event: DomainEvent, order: Order, settings: Settings) -> list[E
     return emails
 
 
-# ---------------------------------------------------------------------------- filling
-
-
-def fill(template: t.EmailTemplate, values: Mapping[str, str], to: str) -> Email:
-    """Subject, text and HTML of one email; every value is escaped in the HTML."""
-    shown = [p for p in template.paragraphs if _applies(p, values)]
-    greeting = t.GREETING if values.get("name") else t.GREETING_WITHOUT_NAME
-    sign_off = t.CUSTOMER_SIGN_OFF if template.kind == "customer" else t.STAFF_SIGN_OFF
-    sources = [p.source for p in shown]
-    if template.kind == "customer":
-        sources.insert(0, greeting)
-    sources.append(sign_off)
-
-    subject = " ".join(Template(template.subject).substitute(values).split())
-    text = "\n\n".join(Template(source).substitute(values) for source in sources) + "\n"
-    html_values = {name: _html_value(name, value) for name, value in values.items()}
-    paragraphs = "\n".join(
-        t.HTML_PARAGRAPH.substitute(
-            text=Template(_html_text(source)).substitute(html_values),
-        )
-        for source in sources
-    )
-    page = t.HTML_LAYOUT.substitute(subject=html.escape(subject), body=paragraphs)
-    return Email(to=to, subject=subject, text=text, html=page, kind=template.kind)
-
-
-def _applies(paragraph: t.Paragraph, values: Mapping[str, str]) -> bool:
-    if not all(values.get(name) for name in paragraph.names()):
-        return False
-    if paragraph.when is not None and not values.get(paragraph.when):
-        return False
-    return not (paragraph.unless is not None and values.get(paragraph.unless))
-
-
-_LINKABLE = re.compile(r"^https?://[^\s<>\"']+$")
-
-
-def _html_text(source: str) -> str:
-    """A template's own words escaped (placeholders survive: `$` and names are not touched)."""
-    return html.escape(source, quote=False).replace("\n", "<br>\n")
-
-
-def _html_value(name: str, value: str) -> str:
-    if name.endswith("_url") and _LINKABLE.match(value):
-        return t.HTML_LINK.substitute(href=html.escape(value, quote=True), text=html.escape(value))
-    return html.escape(value, quote=True).replace("\n", "<br>\n")
-
-
-# ---------------------------------------------------------------------------- facts
-
-
-class _Facts:
-    """An event and its order, with their values written for people."""
-
-    def __init__(self, event: DomainEvent, order: Order, zone: ZoneInfo) -> None:
-        self.event = event
-        self.order = order
-        self.zone = zone
-        self.data: Mapping[str, Any] = event.data or {}
-
-    def common(self) -> Values:
-        order = self.order
-        return {
-            "order_id": order.order_id,
-            "name": order.contact.name.strip(),
-            "product": order.product.name,
-            "status": str(order.status).replace("_", " ").lower(),
-            "total": self.money(order.price.total_cents),
-            "paid": self.money(order.paid_cents - order.refunded_cents),
-        }
-
-    def money(self, cents: int) -> str:
-        return money(cents, self.order.price.currency)
-
-    def when(self, instant: datetime | None) -> str:
-        return long_datetime(instant, self.zone) if instant is not None else ""
-
-    def day(self, value: date | None) -> str:
-        return long_date(value) if value is not None else ""
-
-    def text(self, key: str) -> str:
-        value = self.data.get(key)
-        return value.strip() if isinstance(value, str) else ""
-
-    def cents(self, key: str) -> int | None:
-        value = self.data.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    def data_date(self, key: str) -> date | None:
-        value = self.data.get(key)
-        if not isinstance(value, str) or not value:
-            return None
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-
-    def data_time(self, key: str) -> datetime | None:
-        value = self.data.get(key)
-        if not isinstance(value, str) or not value:
-            return None
-        try:
-            return parse_iso(value)
-        except ValueError:
-            return None
-
-    def refund_values(self) -> Values:
-        """The refund sentence of a cancellation: an amount, or why there is none."""
-        refund = self.cents("refund_cents") or 0
-        pending = self.cents("refund_failed_cents") or 0
-        values: Values = {}
-        if pending > 0:
-            values["refund_pending"] = self.money(pending)
-        if refund > 0:
-            return {**values, "refund": self.money(refund)}
-        if values:
-            return values
-        if self.order.is_paid:
-            return {"no_refund": "yes"}
-        return {"no_payment": "yes"}
-
-
-def _order_placed(f: _Facts) -> Rendering:
+def _order_placed(f: Facts) -> Rendering:
     total = f.cents("total_cents")
     checkout = f.order.checkout
     return [
@@ -197,7 +60,7 @@ def _order_placed(f: _Facts) -> Rendering:
     ]
 
 
-def _payment_reminder(f: _Facts) -> Rendering:
+def _payment_reminder(f: Facts) -> Rendering:
     if f.order.status is not OrderStatus.PENDING_PAYMENT:
         return []  # paid, cancelled or expired since: a reminder would only confuse
     checkout = f.order.checkout
@@ -212,7 +75,7 @@ def _payment_reminder(f: _Facts) -> Rendering:
     ]
 
 
-def _payment_confirmed(f: _Facts) -> Rendering:
+def _payment_confirmed(f: Facts) -> Rendering:
     paid = f.cents("paid_cents")
     ship_by = f.data_date("ship_by") or f.order.ship_by
     flag = f.data.get("review_required")
@@ -233,11 +96,11 @@ def _payment_confirmed(f: _Facts) -> Rendering:
     ]
 
 
-def _review_accepted(f: _Facts) -> Rendering:
+def _review_accepted(f: Facts) -> Rendering:
     return [(t.REVIEW_ACCEPTED, {"ship_by": f.day(f.data_date("ship_by") or f.order.ship_by)})]
 
 
-def _surcharge_requested(f: _Facts) -> Rendering:
+def _surcharge_requested(f: Facts) -> Rendering:
     surcharge = f.order.review.surcharge
     cents: int | None
     due: datetime | None
@@ -257,11 +120,11 @@ def _surcharge_requested(f: _Facts) -> Rendering:
     ]
 
 
-def _order_expired(f: _Facts) -> Rendering:
+def _order_expired(f: Facts) -> Rendering:
     return [(t.ORDER_EXPIRED, {"deadline": f.when(f.order.payment_due_at)})]
 
 
-def _order_cancelled(f: _Facts) -> Rendering:
+def _order_cancelled(f: Facts) -> Rendering:
     # The customer's own cancellation (of the order, or of a surcharge) needs no reason read
     # back to them; the shop's (staff, or a lapsed surcharge) gives its reason.
     by_customer = f.event.actor == "customer"
@@ -283,12 +146,12 @@ def _order_cancelled(f: _Facts) -> Rendering:
     return rendering
 
 
-def _order_declined(f: _Facts) -> Rendering:
+def _order_declined(f: Facts) -> Rendering:
     values = {"note": f.text("note"), "reason": f.text("reason"), **f.refund_values()}
     return [(t.ORDER_DECLINED, values)]
 
 
-def _refund_issued(f: _Facts) -> Rendering:
+def _refund_issued(f: Facts) -> Rendering:
     if f.data.get("part_of"):
         return []  # the cancellation's own email already gives the refund
     refund = f.cents("refund_cents")
@@ -307,7 +170,7 @@ def _refund_issued(f: _Facts) -> Rendering:
     return rendering
 
 
-def _still_payable(f: _Facts) -> Values:
+def _still_payable(f: Facts) -> Values:
     """A refused payment (of the wrong amount) leaves the order payable: what is due, by
     when, and where, while its checkout is open and its deadline had not passed."""
     order = f.order
@@ -320,14 +183,14 @@ def _still_payable(f: _Facts) -> Values:
     return {"due": f.money(cents), "deadline": f.when(deadline), "payment_url": checkout.url}
 
 
-def _event_time(f: _Facts) -> datetime | None:
+def _event_time(f: Facts) -> datetime | None:
     try:
         return parse_iso(f.event.at)
     except (TypeError, ValueError):
         return None
 
 
-def _refund_failed(f: _Facts) -> Rendering:
+def _refund_failed(f: Facts) -> Rendering:
     failed = f.cents("failed_cents")
     reason = f.text("failure_reason").replace("_", " ")
     values = {
@@ -339,7 +202,7 @@ def _refund_failed(f: _Facts) -> Rendering:
     return [(t.REFUND_FAILED_STAFF, values)]
 
 
-def _refund_reason(f: _Facts, refund: int) -> str:
+def _refund_reason(f: Facts, refund: int) -> str:
     """Why money went back: the event's own reason when it gives one, otherwise what the
     refunded payment shows (the order keeps each payment, with its time and amount)."""
     given = f.text("reason")
@@ -365,14 +228,14 @@ def _refund_reason(f: _Facts, refund: int) -> str:
     return "the order was no longer waiting for a payment (it was already paid or cancelled)"
 
 
-def _delay_recorded(f: _Facts) -> Rendering:
+def _delay_recorded(f: Facts) -> Rendering:
     delay = f.order.delay
     reason = delay.reason if delay is not None else f.text("reason")
     expected = delay.expected_ship_date if delay is not None else f.data_date("expected_ship_date")
     return [(t.DELAY_RECORDED, {"reason": reason.strip(), "expected_ship_date": f.day(expected)})]
 
 
-def _watched_date(f: _Facts) -> date | None:
+def _watched_date(f: Facts) -> date | None:
     """The ship date the SLA watch was following: the event's, else the delay's or ship_by."""
     given = f.data_date("ship_date") or f.data_date("ship_by")
     if given is not None:
@@ -382,16 +245,16 @@ def _watched_date(f: _Facts) -> date | None:
     return f.order.ship_by
 
 
-def _ship_deadline_missed(f: _Facts) -> Rendering:
+def _ship_deadline_missed(f: Facts) -> Rendering:
     values = {"ship_by": f.day(_watched_date(f))}
     return [(t.SHIP_DEADLINE_MISSED, values), (t.SHIP_DEADLINE_MISSED_STAFF, values)]
 
 
-def _ship_deadline_approaching(f: _Facts) -> Rendering:
+def _ship_deadline_approaching(f: Facts) -> Rendering:
     return [(t.SHIP_DEADLINE_APPROACHING, {"ship_by": f.day(_watched_date(f))})]
 
 
-def _order_shipped(f: _Facts) -> Rendering:
+def _order_shipped(f: Facts) -> Rendering:
     shipment = f.order.shipment
     if shipment is not None:
         carrier, tracking = shipment.carrier, shipment.tracking_number
@@ -400,7 +263,7 @@ def _order_shipped(f: _Facts) -> Rendering:
     return [(t.ORDER_SHIPPED, {"carrier": carrier, "tracking_number": tracking})]
 
 
-def _message_posted(f: _Facts) -> Rendering:
+def _message_posted(f: Facts) -> Rendering:
     author = f.data.get("author")
     if author == "staff":
         return [(t.MESSAGE_FOR_CUSTOMER, {})]
@@ -409,11 +272,11 @@ def _message_posted(f: _Facts) -> Rendering:
     return []
 
 
-def _payment_disputed(f: _Facts) -> Rendering:
+def _payment_disputed(f: Facts) -> Rendering:
     return [(t.PAYMENT_DISPUTED, {"payment_intent": f.text("payment_intent")})]
 
 
-def _return_label(f: _Facts) -> str:
+def _return_label(f: Facts) -> str:
     """The claim's return label as people read it ("USPS, reference RL-…"): from the claim
     on the order, else from the event, which carries it as `{carrier, reference}`."""
     claim_id = f.text("claim_id")
@@ -427,16 +290,16 @@ def _return_label(f: _Facts) -> str:
             return ""
         carrier, reference = str(given.get("carrier") or ""), str(given.get("reference") or "")
     carrier, reference = carrier.strip(), reference.strip()
-    if _LINKABLE.match(reference):
+    if LINKABLE.match(reference):
         return reference  # a carrier's label page: the link says it all
     if carrier and reference:
         return f"{carrier}, reference {reference}"
     return carrier or reference
 
 
-def _claim_approved(f: _Facts) -> Rendering:
+def _claim_approved(f: Facts) -> Rendering:
     label = _return_label(f)
-    linkable = _LINKABLE.match(label) is not None
+    linkable = LINKABLE.match(label) is not None
     kind = f.text("kind").lower()
     ship_by = f.data_date("ship_by")
     if ship_by is None and f.order.status is OrderStatus.IN_PRODUCTION:
@@ -455,11 +318,11 @@ def _claim_approved(f: _Facts) -> Rendering:
     ]
 
 
-def _claim_rejected(f: _Facts) -> Rendering:
+def _claim_rejected(f: Facts) -> Rendering:
     return [(t.CLAIM_REJECTED, {"note": f.text("note")})]
 
 
-_BUILDERS: dict[str, Callable[[_Facts], Rendering]] = {
+_BUILDERS: dict[str, Callable[[Facts], Rendering]] = {
     EventType.ORDER_PLACED: _order_placed,
     EventType.PAYMENT_REMINDER_DUE: _payment_reminder,
     EventType.PAYMENT_CONFIRMED: _payment_confirmed,

@@ -13,57 +13,10 @@ Placeholders are filled with text already written for people (`$139.00`, "Monday
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from string import Template
-from typing import Literal
-
-Kind = Literal["customer", "staff"]
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    source: str
-    when: str | None = None  # shown only when this value is non-empty
-    unless: str | None = None  # shown only when this value is empty
-
-    def names(self) -> list[str]:
-        return list(Template(self.source).get_identifiers())
-
-
-@dataclass(frozen=True)
-class EmailTemplate:
-    name: str
-    kind: Kind
-    subject: str
-    paragraphs: tuple[Paragraph, ...]
-
-
-P = Paragraph
-
-GREETING = "Hello $name,"
-GREETING_WITHOUT_NAME = "Hello,"
-CUSTOMER_SIGN_OFF = "Kind regards,\nThe Atelier workshop"
-STAFF_SIGN_OFF = "Sent by the Atelier notifier."
-
-HTML_LAYOUT = Template(
-    """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$subject</title>
-</head>
-<body style="margin:0;padding:24px;background:#ffffff;color:#222222;\
-font-family:Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;">
-<div style="max-width:560px;margin:0 auto;">
-$body
-</div>
-</body>
-</html>
-"""
+from atelier.notifications.layout import (
+    EmailTemplate,
+    P,
 )
-HTML_PARAGRAPH = Template('<p style="margin:0 0 16px 0;">$text</p>')
-HTML_LINK = Template('<a href="$href">$text</a>')
 
 _REFUND_PARAGRAPHS = (
     P(

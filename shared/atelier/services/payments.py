@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any
 
-from atelier.clock import isoformat_z, parse_iso
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.due import DueKind
 from atelier.domain.errors import DuplicateEventError, PaymentProviderRefusedError
@@ -103,7 +99,7 @@ def apply_payment_event(
 
 def _park(event: PaymentEvent, orders: OrderRepository) -> Outcome:
     assert event.payment_intent is not None
-    kept = orders.park_event(event.payment_intent, event.event_id, _parked_record(event))
+    kept = orders.park_event(event.payment_intent, event.event_id, event.as_record())
     logger.info(
         "payment event parked until its payment is recorded" if kept else "already parked",
         event_id=event.event_id,
@@ -129,7 +125,7 @@ def save_with_parked_events(
         records = orders.parked_events(payment.payment_intent)
         absorbed[payment.payment_intent] = tuple(str(r["event_id"]) for r in records)
         for record in records:
-            parked = _event_from_record(record)
+            parked = PaymentEvent.from_record(record)
             outcome = _decide(parked, order, gateway, now, calendar)
             logger.info(
                 "parked payment event applied",
@@ -139,31 +135,6 @@ def save_with_parked_events(
                 outcome=outcome,
             )
     orders.save(order, event_id=event_id, parked=absorbed)
-
-
-_TIMES = ("created", "refund_created")
-
-
-def _parked_record(event: PaymentEvent) -> dict[str, Any]:
-    """What is kept of a parked event: the reduced event (never the provider's payload)."""
-    record = {k: v for k, v in asdict(event).items() if v is not None}
-    for name in _TIMES:
-        if name in record:
-            record[name] = isoformat_z(record[name])
-    record["kind"] = str(event.kind)
-    return record
-
-
-def _event_from_record(record: Mapping[str, Any]) -> PaymentEvent:
-    values = dict(record)
-    for name in _TIMES:
-        if values.get(name):
-            values[name] = parse_iso(values[name])
-    values["kind"] = PaymentEventKind(values["kind"])
-    for name in ("amount_cents", "refunded_total_cents"):
-        if values.get(name) is not None:
-            values[name] = int(values[name])  # the store gives numbers back as Decimal
-    return PaymentEvent(**values)
 
 
 def _order_for(event: PaymentEvent, orders: OrderRepository) -> Order | None:
