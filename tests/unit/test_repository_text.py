@@ -68,3 +68,16 @@ def test_the_readme_points_to_the_contract_in_the_repository() -> None:
     design = (ROOT / "docs" / "design.md").read_text()
     for rule in (f"P{n}" for n in range(1, 12)):
         assert re.search(rf"\b{rule}\b", design), f"docs/design.md does not state {rule}"
+
+
+MAX_MODULE_LINES = 400  # docs/architecture.md: one concern per module
+
+
+def test_no_module_of_the_shared_package_outgrows_one_room() -> None:
+    package = ROOT / "shared" / "atelier"
+    long = [
+        f"{path.relative_to(ROOT)}: {count} lines"
+        for path in sorted(package.rglob("*.py"))
+        if (count := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+    assert long == []
