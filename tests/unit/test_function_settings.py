@@ -13,6 +13,7 @@ import pytest
 from atelier.bootstrap import Container
 from atelier.config import _ENVIRONMENT, ConfigurationError, Settings
 from atelier.entry import lambda_entry
+from atelier.observability import metrics
 from tests.unit.test_template_posture import FUNCTION, RESOURCES, function_properties
 
 pytestmark = pytest.mark.unit
@@ -78,6 +79,9 @@ class _Context:
 
 
 def test_a_handler_does_no_work_until_its_needs_are_met() -> None:
+    # Metrics are one object for the process: what earlier tests recorded would be flushed
+    # here, without the namespace this test has no reason to set.
+    metrics.clear_metrics()
     calls: list[dict[str, Any]] = []
 
     @lambda_entry(needs=("event_bus_name",))
