@@ -33,7 +33,6 @@ def lambda_entry(
         decorated = logger.inject_lambda_context(correlation_id_path=correlation_id_path)(
             tracer.capture_lambda_handler(metrics.log_metrics(checked))
         )
-        cast(Any, decorated).needs = tuple(needs)
         return cast(Handler, decorated)
 
     return wrap

@@ -47,45 +47,6 @@ def idempotency_store(table_name: str, client: DynamoDBClient) -> DynamoDBPersis
     return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
 
 
-def run_once(
-    store: DynamoDBPersistenceLayer,
-    *,
-    customer_id: str,
-    key: str,
-    body: dict[str, Any],
-    work: Callable[[], dict[str, Any]],
-    lambda_context: LambdaContext | None = None,
-) -> dict[str, Any]:
-    """`work()`'s result, computed at most once per (customer, key) within 24 h."""
-    if lambda_context is not None:
-        _config.register_lambda_context(lambda_context)
-    once = idempotent_function(
-        _perform,
-        data_keyword_argument="request",
-        persistence_store=store,
-        config=_config,
-        key_prefix=KEY_PREFIX,
-    )
-    request = _request(customer_id, key, body)
-    try:
-        result: dict[str, Any] = once(request=request, work=work)
-    except IdempotencyValidationError as exc:
-        raise ConflictError(
-            "This Idempotency-Key was used for a different request; use a new key.",
-            code="IDEMPOTENCY_KEY_REUSED",
-        ) from exc
-    except IdempotencyAlreadyInProgressError as exc:
-        raise ConflictError(
-            "A request with this Idempotency-Key is still being processed; retry shortly.",
-            code="REQUEST_IN_PROGRESS",
-        ) from exc
-    except IdempotencyPersistenceLayerError as exc:
-        raise ServiceUnavailableError(
-            "Could not record the Idempotency-Key; try again shortly."
-        ) from exc
-    return result
-
-
 def _perform(request: dict[str, Any], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     return work()
 
@@ -99,8 +60,8 @@ class _Erased(Exception):
 
 
 class PowertoolsIdempotencyRecords:
-    """The IdempotencyRecords port over the same persistence layer and record keys as
-    `run_once`."""
+    """The IdempotencyRecords port: powertools Idempotency on one persistence layer, every
+    record keyed (customer, key) under KEY_PREFIX."""
 
     def __init__(self, store: DynamoDBPersistenceLayer) -> None:
         self._store = store
@@ -112,16 +73,36 @@ class PowertoolsIdempotencyRecords:
         key: str,
         body: dict[str, Any],
         work: Callable[[], dict[str, Any]],
-        lambda_context: Any = None,
+        lambda_context: LambdaContext | None = None,
     ) -> dict[str, Any]:
-        return run_once(
-            self._store,
-            customer_id=customer_id,
-            key=key,
-            body=body,
-            work=work,
-            lambda_context=lambda_context,
+        """`work()`'s result, computed at most once per (customer, key) within 24 h."""
+        if lambda_context is not None:
+            _config.register_lambda_context(lambda_context)
+        once = idempotent_function(
+            _perform,
+            data_keyword_argument="request",
+            persistence_store=self._store,
+            config=_config,
+            key_prefix=KEY_PREFIX,
         )
+        request = _request(customer_id, key, body)
+        try:
+            result: dict[str, Any] = once(request=request, work=work)
+        except IdempotencyValidationError as exc:
+            raise ConflictError(
+                "This Idempotency-Key was used for a different request; use a new key.",
+                code="IDEMPOTENCY_KEY_REUSED",
+            ) from exc
+        except IdempotencyAlreadyInProgressError as exc:
+            raise ConflictError(
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                code="REQUEST_IN_PROGRESS",
+            ) from exc
+        except IdempotencyPersistenceLayerError as exc:
+            raise ServiceUnavailableError(
+                "Could not record the Idempotency-Key; try again shortly."
+            ) from exc
+        return result
 
     def forget(self, customer_id: str, key: str) -> None:
         self._store.configure(_config, key_prefix=KEY_PREFIX)
