@@ -38,8 +38,10 @@ format: install
 layers: install
 	$(VENV)/bin/lint-imports --no-cache
 
+API_FUNCTIONS := orders_api staff_api
 typecheck: install
-	$(VENV)/bin/mypy shared/atelier functions infra
+	$(VENV)/bin/mypy shared/atelier functions infra bench $(API_FUNCTIONS:%=--exclude functions/%/)
+	for f in $(API_FUNCTIONS); do MYPYPATH=functions/$$f $(VENV)/bin/mypy functions/$$f || exit 1; done
 
 cfn-lint: install
 	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules

@@ -15,10 +15,12 @@ from atelier.adapters.dynamodb import DynamoOrderRepository, keys, order_to_item
 from atelier.adapters.memory import InMemoryProductRepository
 from atelier.adapters.payments import SandboxGateway
 from atelier.clock import FixedClock
+from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.customization import Customization
 from atelier.domain.due import DueKind
 from atelier.domain.order import Address, Contact, Order, OrderStatus
-from atelier.services.create_order import PlaceOrder, create_order
+from atelier.services.customer_orders import CustomerOrders
+from atelier.services.placing import PlaceOrder
 from bench.env import REGION
 from bench.fixtures import PRODUCT_ID, START, ring
 from bench.operations import Usage
@@ -57,7 +59,7 @@ class SweepReport:
 
 
 class _Seeder:
-    """Writes orders as the adapter does: one of each kind through create_order and the real
+    """Writes orders as the adapter does: one of each kind through CustomerOrders.place and the
     repository, the rest as copies of its items under new ids (see bench.storage.MotoTable).
     The sweep reads no pointers and no history, so the copies carry the order item, its due
     entries while it awaits payment, and (the overdue ones) their first history entry."""
@@ -70,9 +72,17 @@ class _Seeder:
         self._serial = 0
 
     def place(self, at: datetime) -> Order:
-        """One order through create_order and the DynamoDB adapter, placed at `at`."""
+        """One order placed at `at` through the customer flow and the DynamoDB adapter."""
         clock = FixedClock(at)
-        order = create_order(
+        orders = CustomerOrders(
+            DynamoOrderRepository(self.client, self.stack.table, clock),
+            InMemoryProductRepository([ring()]),
+            SandboxGateway("https://shop.example.com/pay"),
+            clock,
+            WorkingCalendar(),
+            customization_fee_cents=1000,
+        )
+        order = orders.place(
             PlaceOrder(
                 customer_id=f"customer-{self._serial % 997}",
                 product_id=PRODUCT_ID,
@@ -83,12 +93,7 @@ class _Seeder:
                     line1="1 Main St", city="Springfield", postal_code="62701", country="US"
                 ),
                 accept_terms_version="2026-11-01",
-            ),
-            products=InMemoryProductRepository([ring()]),
-            orders=DynamoOrderRepository(self.client, self.stack.table, clock),
-            gateway=SandboxGateway("https://shop.example.com/pay"),
-            clock=clock,
-            customization_fee_cents=1000,
+            )
         )
         self._serial += 1
         self.items += len(self._collection(order.order_id))

@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from atelier.bootstrap import Container, get_container
 from atelier.entry import lambda_entry
-from atelier.services.payments import expire_overdue_orders, send_payment_reminders
 from atelier.services.sweep import SweepReport, publish_report
 
 
@@ -19,9 +18,7 @@ def lambda_handler(
 ) -> dict[str, Any]:
     c = container or get_container()
     report = SweepReport()
-    expire_overdue_orders(
-        orders=c.orders, gateway=c.gateway, clock=c.clock, calendar=c.calendar, report=report
-    )
-    send_payment_reminders(orders=c.orders, clock=c.clock, report=report)
+    c.payments.expire_overdue(report)
+    c.payments.send_reminders(report)
     c.workshop.lapse_surcharges(report)
     return publish_report("Sweep", report)

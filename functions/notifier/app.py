@@ -20,7 +20,6 @@ from atelier.bootstrap import Container, get_container
 from atelier.domain.events import DomainEvent
 from atelier.entry import lambda_entry
 from atelier.observability import metrics
-from atelier.services.notify import notify
 
 # Duplicates come within a day (the relay's stream records and EventBridge's retries are both
 # capped at 24 h); a week leaves room for a dead-letter redrive of a batch that partly passed.
@@ -55,11 +54,6 @@ def lambda_handler(
 
 def _notify_once(detail: dict[str, Any], container: Container) -> dict[str, Any]:
     domain_event = _domain_event.validate_python(detail)
-    report = notify(
-        domain_event,
-        orders=container.orders,
-        sender=container.email_sender,
-        settings=container.settings,
-    )
+    report = container.notifications.send(domain_event)
     metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=report.sent)
     return {"event_id": domain_event.event_id, **report.as_dict()}

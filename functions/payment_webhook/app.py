@@ -25,7 +25,6 @@ from atelier.domain.errors import (
 )
 from atelier.entry import lambda_entry
 from atelier.observability import logger, metrics
-from atelier.services.webhook import receive_payment_webhook
 
 app = new_resolver()
 
@@ -58,16 +57,10 @@ def bad_request(error: InvalidRequestError) -> Response[Any]:
 )
 def receive() -> WebhookAck:
     """Stripe's webhook format, verified by its `Stripe-Signature` header (docs/payments.md)."""
-    container = get_container()
     event = app.current_event
-    outcome = receive_payment_webhook(
+    outcome = get_container().payments.receive_webhook(
         _raw_body(event.body, bool(event.is_base64_encoded)),
         event.headers.get("stripe-signature"),
-        events=container.payment_events,
-        orders=container.orders,
-        gateway=container.gateway,
-        clock=container.clock,
-        calendar=container.calendar,
     )
     metrics.add_metric(name=f"PaymentEvent_{outcome}", unit=MetricUnit.Count, value=1)
     return WebhookAck(received=True, outcome=outcome)

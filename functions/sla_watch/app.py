@@ -11,7 +11,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from atelier.bootstrap import Container, get_container
 from atelier.entry import lambda_entry
-from atelier.services.claims import lapse_unsubmitted_claims
 from atelier.services.sweep import SweepReport, publish_report
 
 
@@ -21,5 +20,5 @@ def lambda_handler(
 ) -> dict[str, Any]:
     c = container or get_container()
     report = c.workshop.watch_ship_deadlines(SweepReport())
-    lapse_unsubmitted_claims(c.orders, c.clock, report)
+    c.claims.lapse_unsubmitted(report)
     return publish_report("ShipWatch", report)

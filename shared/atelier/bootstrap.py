@@ -30,7 +30,12 @@ if TYPE_CHECKING:
         PaymentGateway,
         ProductRepository,
     )
+    from atelier.services.catalog import Catalog
     from atelier.services.claims import Claims
+    from atelier.services.customer_orders import CustomerOrders
+    from atelier.services.notify import Notifications
+    from atelier.services.payments import Payments
+    from atelier.services.privacy import Privacy
     from atelier.services.workshop import Workshop
 
 
@@ -62,6 +67,63 @@ class Container:
     clock: Clock = field(default=_clock)
     _idempotency: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    # ------------------------------------------------------------ the use cases, one per flow
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from atelier.services.catalog import Catalog
+
+        return Catalog(self.products)
+
+    @cached_property
+    def customer_orders(self) -> CustomerOrders:
+        from atelier.services.customer_orders import CustomerOrders
+
+        s = self.settings
+        return CustomerOrders(
+            self.orders,
+            self.products,
+            self.gateway,
+            self.clock,
+            self.calendar,
+            customization_fee_cents=s.customization_fee_cents,
+            reminder_lead=timedelta(hours=s.payment_reminder_lead_hours),
+        )
+
+    @cached_property
+    def payments(self) -> Payments:
+        from atelier.services.payments import Payments
+
+        return Payments(
+            self.orders, self.gateway, self.clock, self.calendar, lambda: self.payment_events
+        )
+
+    @cached_property
+    def workshop(self) -> Workshop:
+        from atelier.services.workshop import Workshop
+
+        return Workshop(self.orders, self.gateway, self.clock, self.calendar)
+
+    @cached_property
+    def claims(self) -> Claims:
+        from atelier.services.claims import Claims
+
+        return Claims(self.orders, lambda: self.evidence_store, self.clock, self.calendar)
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        from atelier.services.privacy import Privacy
+
+        return Privacy(self.orders, self.clock, self.idempotency_records())
+
+    @cached_property
+    def notifications(self) -> Notifications:
+        from atelier.services.notify import Notifications
+
+        return Notifications(self.orders, self.email_sender, self.settings)
+
+    # ------------------------------------------------------------ the adapters behind them
+
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
         import boto3
@@ -83,12 +145,6 @@ class Container:
         return DynamoOrderRepository(self.dynamodb, self.settings.table_name, self.clock)
 
     @cached_property
-    def workshop(self) -> Workshop:
-        from atelier.services.workshop import Workshop
-
-        return Workshop(self.orders, self.gateway, self.clock, self.calendar)
-
-    @cached_property
     def evidence_store(self) -> EvidenceStore:
         import boto3
 
@@ -97,12 +153,6 @@ class Container:
         bucket = self.settings.required("evidence_bucket")
         client = boto3.client("s3", config=_sdk_config().merge(presigning_config()))
         return S3EvidenceStore(client, bucket, self.clock)
-
-    @cached_property
-    def claims(self) -> Claims:
-        from atelier.services.claims import Claims
-
-        return Claims(self.orders, self.evidence_store, self.clock, self.calendar)
 
     @cached_property
     def calendar(self) -> WorkingCalendar:

@@ -4,57 +4,29 @@ from datetime import timedelta
 
 import pytest
 
-from atelier.adapters.memory import InMemoryOrderRepository, InMemoryProductRepository
 from atelier.adapters.payments import SandboxGateway
-from atelier.clock import FixedClock
-from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.customization import Customization
 from atelier.domain.errors import InvalidRequestError, NotFoundError
 from atelier.domain.order import Address, Contact, OrderStatus
-from atelier.services.create_order import PlaceOrder, create_order
-from atelier.services.customer_orders import (
-    cancel_order,
-    get_customer_order,
-    list_customer_orders,
-)
+from atelier.services.placing import PlaceOrder
 from tests.factories import MONDAY_10AM, charm, ring
-
-CALENDAR = WorkingCalendar()
+from tests.world import World, ring_order
 
 pytestmark = pytest.mark.unit
 
 
+class OrderingWorld(World):
+    def place(self, customer="cust-a", **changes):
+        fields = {"customization": Customization.of(style="oval", color="gold"), **changes}
+        return self.customer_orders.place(ring_order(customer, **fields))
+
+
 @pytest.fixture
 def world():
-    class World:
-        products = InMemoryProductRepository(
-            [ring(), charm(), ring(product_id="old-ring", active=False)]
-        )
-        orders = InMemoryOrderRepository()
-        gateway = SandboxGateway("http://127.0.0.1:3000/_local/pay")
-        clock = FixedClock(MONDAY_10AM)
-
-        def place(self, customer="cust-a", **changes):
-            fields = {
-                "customer_id": customer,
-                "product_id": "signet-ring",
-                "size": "7",
-                "customization": Customization.of(style="oval", color="gold"),
-                "contact": Contact("Ada", "ada@example.com"),
-                "shipping_address": Address("1 Main St", "Springfield", "62701", "US"),
-                "accept_terms_version": "2026-11-01",
-            }
-            fields.update(changes)
-            return create_order(
-                PlaceOrder(**fields),
-                products=self.products,
-                orders=self.orders,
-                gateway=self.gateway,
-                clock=self.clock,
-                customization_fee_cents=1000,
-            )
-
-    return World()
+    return OrderingWorld(
+        products=[ring(), charm(), ring(product_id="old-ring", active=False)],
+        gateway=SandboxGateway("http://127.0.0.1:3000/_local/pay"),
+    )
 
 
 def refused(world, code, **changes):
@@ -80,7 +52,8 @@ def test_P2_P3_order_is_priced_by_the_server_and_due_in_24_hours(world):
 
 
 def test_P2_the_fee_comes_from_settings(world):
-    order = create_order(
+    world = World(fee_cents=1500)
+    order = world.customer_orders.place(
         PlaceOrder(
             "cust-a",
             "bear-charm",
@@ -89,12 +62,7 @@ def test_P2_the_fee_comes_from_settings(world):
             Contact("Ada", "ada@example.com"),
             Address("1 Main", "X", "1", "US"),
             "2026-11-01",
-        ),
-        products=world.products,
-        orders=world.orders,
-        gateway=world.gateway,
-        clock=world.clock,
-        customization_fee_cents=1500,
+        )
     )
     assert order.price.customization_fee_cents == 1500
     assert order.price.total_cents == 4500 + 1500
@@ -142,8 +110,8 @@ def test_P1_empty_customization_is_refused(world):
 def test_another_customers_order_is_not_found(world):
     order = world.place(customer="cust-a")
     with pytest.raises(NotFoundError):
-        get_customer_order(world.orders, "cust-b", order.order_id)
-    assert get_customer_order(world.orders, "cust-a", order.order_id).order_id == order.order_id
+        world.customer_orders.get("cust-b", order.order_id)
+    assert world.customer_orders.get("cust-a", order.order_id).order_id == order.order_id
 
 
 def test_a_customer_lists_only_their_orders_newest_first_across_pages(world):
@@ -152,9 +120,9 @@ def test_a_customer_lists_only_their_orders_newest_first_across_pages(world):
         mine.append(world.place(customer="cust-a").order_id)
         world.clock.advance(minutes=1)
     world.place(customer="cust-b")
-    first = list_customer_orders(world.orders, "cust-a", limit=2, cursor=None)
-    second = list_customer_orders(world.orders, "cust-a", limit=2, cursor=first.next_cursor)
-    third = list_customer_orders(world.orders, "cust-a", limit=2, cursor=second.next_cursor)
+    first = world.customer_orders.list_orders("cust-a", limit=2, cursor=None)
+    second = world.customer_orders.list_orders("cust-a", limit=2, cursor=first.next_cursor)
+    third = world.customer_orders.list_orders("cust-a", limit=2, cursor=second.next_cursor)
     listed = [o.order_id for page in (first, second, third) for o in page.items]
     assert listed == list(reversed(mine))
     assert third.next_cursor is None
@@ -162,9 +130,7 @@ def test_a_customer_lists_only_their_orders_newest_first_across_pages(world):
 
 def test_cancel_removes_the_payment_deadline_entry(world):
     order = world.place()
-    cancelled = cancel_order(
-        world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id
-    )
+    cancelled = world.customer_orders.cancel("cust-a", order.order_id)
     assert cancelled.status is OrderStatus.CANCELLED
     assert ("PAYMENT", order.order_id) not in world.orders.due_index
     history = world.orders.history[order.order_id]
@@ -176,6 +142,6 @@ def test_P3_cancel_after_the_deadline_is_refused_and_changes_nothing(world):
     world.clock.advance(hours=24, seconds=1)
     writes = world.orders.writes
     with pytest.raises(Exception) as caught:
-        cancel_order(world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id)
+        world.customer_orders.cancel("cust-a", order.order_id)
     assert getattr(caught.value, "code", None) == "ORDER_NOT_CANCELLABLE"
     assert world.orders.writes == writes

@@ -54,13 +54,9 @@ from hypothesis.stateful import (
 
 from atelier.adapters.memory import (
     InMemoryEvidenceStore,
-    InMemoryIdempotencyRecords,
     InMemoryOrderRepository,
     InMemoryPaymentGateway,
-    InMemoryProductRepository,
 )
-from atelier.clock import FixedClock
-from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.claims import ClaimDecision, ClaimStatus, EvidenceStatus, Remedy
 from atelier.domain.customization import Customization
 from atelier.domain.errors import (
@@ -78,28 +74,18 @@ from atelier.domain.order import (
     Order,
     OrderStatus,
 )
+from atelier.domain.payment_events import PaymentEvent, PaymentEventKind
 from atelier.ports import SessionState
-from atelier.services.claims import Claims, lapse_unsubmitted_claims
-from atelier.services.create_order import PlaceOrder, create_order
-from atelier.services.customer_orders import cancel_order, renew_checkout
-from atelier.services.payments import (
-    Outcome,
-    PaymentEvent,
-    PaymentEventKind,
-    SweepReport,
-    apply_payment_event,
-    expire_overdue_orders,
-    send_payment_reminders,
-)
-from atelier.services.privacy import erase_customer
-from atelier.services.workshop import Decision, Workshop
-from tests.factories import charm, ring
+from atelier.services.placing import PlaceOrder
+from atelier.services.settlement import Outcome
+from atelier.services.sweep import SweepReport
+from atelier.services.workshop import Decision
+from tests.world import CALENDAR, World
 
 pytestmark = pytest.mark.unit
 
 S = OrderStatus
 T = TypeVar("T")
-CALENDAR = WorkingCalendar()
 FEE_CENTS = 1000
 MAX_ORDERS = 5
 EXAMPLES = int(os.environ.get("ATELIER_MBT_EXAMPLES", "50"))
@@ -228,14 +214,12 @@ class Ticket:
 class OrderModel(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.products = InMemoryProductRepository([ring(), charm()])
-        self.orders = InMemoryOrderRepository()
-        self.gateway = ModelGateway()
-        self.clock = FixedClock(STARTS[0])
-        self.store = InMemoryEvidenceStore(self.clock)
-        self.idempotency = InMemoryIdempotencyRecords()
-        self.workshop = Workshop(self.orders, self.gateway, self.clock, CALENDAR)
-        self.claims = Claims(self.orders, self.store, self.clock, CALENDAR)
+        world = World(STARTS[0], gateway=ModelGateway(), fee_cents=FEE_CENTS)
+        self.products, self.orders, self.clock = world.products, world.orders, world.clock
+        self.gateway: ModelGateway = world.gateway
+        self.store, self.idempotency = world.evidence, world.idempotency
+        self.customer_orders, self.payments = world.customer_orders, world.payments
+        self.workshop, self.claims, self.privacy = world.workshop, world.claims, world.privacy
         self.order_ids: list[str] = []
         self.inbox: list[PaymentEvent] = []  # provider events not delivered yet
         self.delivered: list[PaymentEvent] = []
@@ -302,9 +286,7 @@ class OrderModel(RuleBasedStateMachine):
         before = self.orders.get(target) if target else None
         refunds = dict(self.gateway.refunds)
         already = event.event_id in self.orders.applied_events
-        outcome = apply_payment_event(
-            event, orders=self.orders, gateway=self.gateway, clock=self.clock, calendar=CALENDAR
-        )
+        outcome = self.payments.apply(event)
         COVERAGE[f"webhook {event.kind}: {outcome}"] += 1
         after = self.orders.get(target) if target else None
         if already or outcome in (Outcome.DUPLICATE, Outcome.IGNORED, Outcome.PARKED):
@@ -393,14 +375,7 @@ class OrderModel(RuleBasedStateMachine):
         order = self.attempt(
             "create",
             None,
-            lambda: create_order(
-                command,
-                products=self.products,
-                orders=self.orders,
-                gateway=self.gateway,
-                clock=self.clock,
-                customization_fee_cents=FEE_CENTS,
-            ),
+            lambda: self.customer_orders.place(command),
         )
         if request in ("empty", "terms"):
             assert order is None, "an invalid order was placed"
@@ -546,9 +521,7 @@ class OrderModel(RuleBasedStateMachine):
                     self.attempt(
                         "renew checkout",
                         order_id,
-                        lambda: renew_checkout(
-                            self.orders, self.gateway, self.clock, CALENDAR, customer, order_id
-                        ),
+                        lambda: self.customer_orders.renew_checkout(customer, order_id),
                     )
                     is not None
                 )
@@ -564,7 +537,7 @@ class OrderModel(RuleBasedStateMachine):
                         self.attempt(
                             "surcharge accept",
                             order_id,
-                            lambda: self.workshop.accept_surcharge(customer, order_id),
+                            lambda: self.customer_orders.accept_surcharge(customer, order_id),
                         )
                         is not None
                     )
@@ -838,9 +811,7 @@ class OrderModel(RuleBasedStateMachine):
         customer = self.customer_of(order_id)
         before = self.stored(order_id)
         try:
-            cancelled = cancel_order(
-                self.orders, self.gateway, self.clock, CALENDAR, customer, order_id
-            )
+            cancelled = self.customer_orders.cancel(customer, order_id)
         except ConflictError as exc:
             after = self.stored(order_id)
             if after != before:
@@ -863,9 +834,7 @@ class OrderModel(RuleBasedStateMachine):
         self.attempt(
             "renew checkout",
             order_id,
-            lambda: renew_checkout(
-                self.orders, self.gateway, self.clock, CALENDAR, customer, order_id
-            ),
+            lambda: self.customer_orders.renew_checkout(customer, order_id),
         )
 
     @precondition(lambda self: self.order_ids)
@@ -877,13 +846,13 @@ class OrderModel(RuleBasedStateMachine):
             self.attempt(
                 "surcharge accept",
                 order_id,
-                lambda: self.workshop.accept_surcharge(customer, order_id),
+                lambda: self.customer_orders.accept_surcharge(customer, order_id),
             )
             return
         declined = self.attempt(
             "surcharge decline",
             order_id,
-            lambda: self.workshop.decline_surcharge(customer, order_id),
+            lambda: self.customer_orders.decline_surcharge(customer, order_id),
         )
         if declined is not None:
             assert declined.status is S.CANCELLED
@@ -988,9 +957,7 @@ class OrderModel(RuleBasedStateMachine):
     def staff_erase_customer(self, customer: str) -> None:
         """P6: the customer's personal data is erased from their finished orders."""
         now = self.clock.now()
-        report = erase_customer(
-            self.orders, self.clock, "staff:model", customer, idempotency=self.idempotency
-        )
+        report = self.privacy.erase_customer("staff:model", customer)
         COVERAGE["erasure: erased"] += len(report.erased)
         COVERAGE["erasure: still active"] += len(report.still_active)
         for order_id in report.erased:
@@ -1136,19 +1103,13 @@ class OrderModel(RuleBasedStateMachine):
         now = self.clock.now()
         report = SweepReport()
         if job == "expiry":
-            expire_overdue_orders(
-                orders=self.orders,
-                gateway=self.gateway,
-                clock=self.clock,
-                calendar=CALENDAR,
-                report=report,
-            )
+            self.payments.expire_overdue(report)
         elif job == "reminders":
-            send_payment_reminders(orders=self.orders, clock=self.clock, report=report)
+            self.payments.send_reminders(report)
         elif job == "surcharges":
             self.workshop.lapse_surcharges(report)
         elif job == "claims":
-            lapse_unsubmitted_claims(self.orders, self.clock, report)
+            self.claims.lapse_unsubmitted(report)
         else:
             self.workshop.watch_ship_deadlines(report)
         for result, count in report.counts.items():
@@ -1551,7 +1512,7 @@ def test_P5_a_surcharge_paid_in_time_survives_the_lapse_sweep_when_its_webhook_i
         is Outcome.CONFIRMED
     )
     w.workshop.review("staff:x", order_id, Decision.SURCHARGE, surcharge_cents=2000, note="mold")
-    opened = w.workshop.accept_surcharge("cust-a", order_id)
+    opened = w.customer_orders.accept_surcharge("cust-a", order_id)
     assert opened.checkout is not None
     session_id = opened.checkout.session_id
 
@@ -1662,7 +1623,7 @@ def test_a_cancel_the_provider_half_refuses_leaves_the_books_matching_the_provid
     w = _world()
     order_id = _paid_order(w, request="remarks")
     w.workshop.review("staff:x", order_id, Decision.SURCHARGE, surcharge_cents=2500, note="mold")
-    opened = w.workshop.accept_surcharge("cust-a", order_id)
+    opened = w.customer_orders.accept_surcharge("cust-a", order_id)
     assert opened.checkout is not None
     w.pay_session(opened.checkout.session_id, deliver=True)
     assert w.stored(order_id).status is S.IN_PRODUCTION
@@ -1710,10 +1671,8 @@ def test_P6_an_order_paid_in_time_is_never_erased_before_it_is_made() -> None:
     w.pay_session(placed.checkout.session_id, deliver=False)  # paid in time, webhook pending
     w.clock.set(placed.payment_due_at + timedelta(minutes=1))
 
-    erase_customer(
-        w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency
-    )  # the customer asked to be forgotten
-    expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
+    w.privacy.erase_customer("staff:x", "cust-a")  # the customer asked to be forgotten
+    w.payments.expire_overdue()
 
     order = w.stored(order_id)
     assert order.status is S.IN_PRODUCTION  # P3: the payment counts
@@ -1746,11 +1705,11 @@ def test_P6_an_expired_order_is_erased_only_once_no_payment_in_time_can_still_ar
     due = w.stored(order_id).payment_due_at
     late_event = _paid_elsewhere(w, order_id, due - timedelta(minutes=5))
     w.clock.set(due + timedelta(minutes=1))
-    expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
+    w.payments.expire_overdue()
     assert w.stored(order_id).status is S.EXPIRED
 
     w.clock.set(due + PAYMENT_EVENT_HORIZON)  # Stripe may still be resending the event
-    erase_customer(w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency)
+    w.privacy.erase_customer("staff:x", "cust-a")
     assert not w.stored(order_id).erased
     assert w.apply(late_event) is Outcome.CONFIRMED  # P3: the payment counts
     assert w.stored(order_id).status is S.IN_PRODUCTION
@@ -1763,9 +1722,9 @@ def test_P6_a_payment_event_for_an_erased_order_is_refunded_not_made() -> None:
     due = w.stored(order_id).payment_due_at
     resent = _paid_elsewhere(w, order_id, due - timedelta(minutes=5))
     w.clock.set(due + timedelta(minutes=1))
-    expire_overdue_orders(orders=w.orders, gateway=w.gateway, clock=w.clock, calendar=CALENDAR)
+    w.payments.expire_overdue()
     w.clock.set(due + PAYMENT_EVENT_HORIZON + timedelta(seconds=1))
-    erase_customer(w.orders, w.clock, "staff:x", "cust-a", idempotency=w.idempotency)
+    w.privacy.erase_customer("staff:x", "cust-a")
     assert w.stored(order_id).erased
 
     assert w.apply(resent) is Outcome.REFUNDED  # resent by hand after the horizon
@@ -1780,8 +1739,8 @@ def test_P5_agreeing_to_a_surcharge_twice_opens_one_checkout() -> None:
     w = _world()
     order_id = _paid_order(w, request="remarks")
     w.workshop.review("staff:x", order_id, Decision.SURCHARGE, surcharge_cents=2500, note="mold")
-    first = w.workshop.accept_surcharge("cust-a", order_id)
-    again = w.workshop.accept_surcharge("cust-a", order_id)
+    first = w.customer_orders.accept_surcharge("cust-a", order_id)
+    again = w.customer_orders.accept_surcharge("cust-a", order_id)
     assert first.checkout is not None and again.checkout == first.checkout
     w.clock.advance(hours=23)
     w.pay_session(first.checkout.session_id, deliver=False)  # in time; the webhook is late

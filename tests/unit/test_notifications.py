@@ -16,20 +16,13 @@ import pytest
 
 from atelier.adapters.memory import (
     InMemoryEmailSender,
-    InMemoryEvidenceStore,
-    InMemoryOrderRepository,
-    InMemoryPaymentGateway,
-    InMemoryProductRepository,
 )
-from atelier.clock import FixedClock, isoformat_z
+from atelier.clock import isoformat_z
 from atelier.config import ConfigurationError, Settings
-from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.claims import ClaimDecision, Remedy
-from atelier.domain.customization import Customization
 from atelier.domain.errors import ServiceUnavailableError
 from atelier.domain.events import DomainEvent
 from atelier.domain.order import (
-    Address,
     Contact,
     Delay,
     Order,
@@ -41,14 +34,11 @@ from atelier.domain.payment_events import PaymentEvent, PaymentEventKind
 from atelier.notifications import Email, render_email
 from atelier.notifications.formatting import long_date, long_datetime, money
 from atelier.notifications.render import EMAIL_EVENT_TYPES
-from atelier.services.claims import Claims
-from atelier.services.create_order import PlaceOrder, create_order
-from atelier.services.notify import notify
-from atelier.services.payments import apply_payment_event
-from atelier.services.workshop import Workshop
+from atelier.services.notify import Notifications
 from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
 from infra.local.template import read_stack
 from tests.factories import MONDAY_10AM, ring
+from tests.world import World, ring_order
 
 pytestmark = pytest.mark.unit
 
@@ -63,36 +53,22 @@ SHIP_BY = "Monday, December 7, 2026"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Shop:
+class Shop(World):
+    """The world with one product, a named customer and an outbox."""
+
     def __init__(self) -> None:
-        self.products = InMemoryProductRepository([ring()])
-        self.orders = InMemoryOrderRepository()
-        self.gateway = InMemoryPaymentGateway()
-        self.clock = FixedClock(MONDAY_10AM)
+        super().__init__(products=[ring()])
         self.sender = InMemoryEmailSender()
+        self.notifications = Notifications(self.orders, self.sender, SETTINGS)
         self._ids = itertools.count(1)
 
     def place(self, *, name: str = "Ada Lovelace", remarks: str | None = None) -> Order:
-        return create_order(
-            PlaceOrder(
-                "cust-a",
-                "signet-ring",
-                "7",
-                Customization.of(style="oval", remarks=remarks),
-                Contact(name, CUSTOMER),
-                Address("1 Main St", "Springfield", "62701", "US"),
-                "2026-11-01",
-            ),
-            products=self.products,
-            orders=self.orders,
-            gateway=self.gateway,
-            clock=self.clock,
-            customization_fee_cents=1000,
-        )
+        request = ring_order(remarks=remarks, contact=Contact(name, CUSTOMER))
+        return self.customer_orders.place(request)
 
     def pay(self, order: Order, *, at: datetime | None = None) -> Order:
         assert order.checkout is not None
-        apply_payment_event(
+        self.payments.apply(
             PaymentEvent(
                 event_id=f"stripe:evt_{next(self._ids)}",
                 kind=PaymentEventKind.PAID,
@@ -103,35 +79,23 @@ class Shop:
                 payment_intent=f"pi_{order.order_id}",
                 amount_cents=order.price.total_cents,
                 currency="usd",
-            ),
-            orders=self.orders,
-            gateway=self.gateway,
-            clock=self.clock,
-            calendar=WorkingCalendar(),
+            )
         )
         return self.reload(order)
-
-    def reload(self, order: Order) -> Order:
-        reloaded = self.orders.get(order.order_id)
-        assert reloaded is not None
-        return reloaded
 
     def approve_claim(self, order: Order, *, carrier: str = "USPS") -> Order:
         """Ship and deliver a paid order, then file, evidence, submit and approve a quality
         claim on it, each through its service (the events are the ones the domain records)."""
-        calendar = WorkingCalendar()
-        workshop = Workshop(self.orders, self.gateway, self.clock, calendar)
+        workshop, claims = self.workshop, self.claims
         workshop.ship("staff-1", order.order_id, "UPS", "1Z999")
         self.clock.advance(days=1)
         workshop.deliver("staff-1", order.order_id, self.clock.now())
-        store = InMemoryEvidenceStore(self.clock)
-        claims = Claims(self.orders, store, self.clock, calendar)
         claim = claims.file("cust-a", order.order_id, "DAMAGED", "The clasp is loose.")
         photo = b"\xff\xd8\xff\xe0" + b"\x00" * 96
         issued = claims.ticket(
             "cust-a", order.order_id, claim.claim_id, "clasp.jpg", "image/jpeg", len(photo)
         )
-        store.post(issued.ticket.fields["key"], photo)
+        self.evidence.post(issued.ticket.fields["key"], photo)
         assert claims.check_upload(issued.ticket.fields["key"]) == "verified"
         claims.submit("cust-a", order.order_id, claim.claim_id)
         claims.decide(
@@ -578,14 +542,14 @@ def test_a_staff_alert_without_a_staff_address_is_a_configuration_error(
 
 def test_notify_reads_the_order_and_sends_its_emails(shop: Shop, in_production: Order) -> None:
     missed = event(in_production, "ShipDeadlineMissed", "sla-watch", ship_date="2026-12-07")
-    report = notify(missed, orders=shop.orders, sender=shop.sender, settings=SETTINGS)
+    report = shop.notifications.send(missed)
     assert (report.sent, report.kinds) == (2, ["customer", "staff"])
     assert [e.to for e in shop.sender.sent] == [CUSTOMER, STAFF]
 
 
 def test_notify_for_an_unknown_order_sends_nothing(shop: Shop, in_production: Order) -> None:
     stray = replace(event(in_production, "OrderShipped"), order_id="ord_missing")
-    report = notify(stray, orders=shop.orders, sender=shop.sender, settings=SETTINGS)
+    report = shop.notifications.send(stray)
     assert report.sent == 0 and shop.sender.sent == []
 
 
@@ -594,24 +558,14 @@ def test_notify_lets_a_failed_send_raise_so_the_event_is_retried(
 ) -> None:
     shop.sender.fail_next = 1
     with pytest.raises(ServiceUnavailableError):
-        notify(
-            shop.recorded(in_production, "PaymentConfirmed"),
-            orders=shop.orders,
-            sender=shop.sender,
-            settings=SETTINGS,
-        )
+        shop.notifications.send(shop.recorded(in_production, "PaymentConfirmed"))
     assert shop.sender.sent == []
 
 
 def test_notify_logs_ids_and_counts_never_personal_data(
     shop: Shop, in_production: Order, caplog: pytest.LogCaptureFixture
 ) -> None:
-    notify(
-        shop.recorded(in_production, "PaymentConfirmed"),
-        orders=shop.orders,
-        sender=shop.sender,
-        settings=SETTINGS,
-    )
+    shop.notifications.send(shop.recorded(in_production, "PaymentConfirmed"))
     records = [r.__dict__ for r in caplog.records if r.module == "notify"]
     assert [(r["msg"], r.get("kind"), r.get("count")) for r in records] == [
         ("email sent", "customer", None),
@@ -650,7 +604,7 @@ def test_the_notifier_has_one_bus_rule_per_email_event_type() -> None:
 
 def provider_event(shop: Shop, order: Order, kind: PaymentEventKind, **fields: Any) -> Order:
     """A provider event applied through the payment service; the order as it then is."""
-    apply_payment_event(
+    shop.payments.apply(
         PaymentEvent(
             event_id=f"stripe:evt_{next(shop._ids)}",
             kind=kind,
@@ -658,11 +612,7 @@ def provider_event(shop: Shop, order: Order, kind: PaymentEventKind, **fields: A
             provider_type=str(kind),
             payment_intent=fields.pop("payment_intent", f"pi_{order.order_id}"),
             **fields,
-        ),
-        orders=shop.orders,
-        gateway=shop.gateway,
-        clock=shop.clock,
-        calendar=WorkingCalendar(),
+        )
     )
     return shop.reload(order)
 

@@ -1,6 +1,5 @@
 """P3 and P4 through the payment service, on in-memory adapters and an injected clock."""
 
-import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -8,96 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atelier.adapters.memory import (
-    InMemoryOrderRepository,
-    InMemoryPaymentGateway,
-    InMemoryProductRepository,
-)
-from atelier.clock import FixedClock
-from atelier.domain.calendar import WorkingCalendar
-from atelier.domain.customization import Customization
 from atelier.domain.errors import ConflictError, PaymentProviderRefusedError
-from atelier.domain.order import TRANSITIONS, Address, Contact, OrderStatus
-from atelier.services.create_order import PlaceOrder, create_order
-from atelier.services.payments import (
-    Outcome,
-    PaymentEvent,
-    PaymentEventKind,
-    apply_payment_event,
-    expire_overdue_orders,
-    send_payment_reminders,
-)
-from tests.factories import MONDAY_10AM, charm, ring
+from atelier.domain.order import TRANSITIONS, OrderStatus
+from atelier.domain.payment_events import PaymentEventKind
+from atelier.services.settlement import Outcome
+from tests.factories import MONDAY_10AM
+from tests.world import CALENDAR, World
 
 pytestmark = pytest.mark.unit
 S = OrderStatus
-CALENDAR = WorkingCalendar()
-
-
-class World:
-    def __init__(self):
-        self.products = InMemoryProductRepository([ring(), charm()])
-        self.orders = InMemoryOrderRepository()
-        self.gateway = InMemoryPaymentGateway()
-        self.clock = FixedClock(MONDAY_10AM)
-        self._events = itertools.count(1)
-
-    def place(self, remarks=None):
-        return create_order(
-            PlaceOrder(
-                "cust-a",
-                "signet-ring",
-                "7",
-                Customization.of(style="oval", remarks=remarks),
-                Contact("Ada", "ada@example.com"),
-                Address("1 Main St", "Springfield", "62701", "US"),
-                "2026-11-01",
-            ),
-            products=self.products,
-            orders=self.orders,
-            gateway=self.gateway,
-            clock=self.clock,
-            customization_fee_cents=1000,
-        )
-
-    def event(
-        self,
-        order,
-        kind=PaymentEventKind.PAID,
-        *,
-        at=None,
-        amount=None,
-        intent=None,
-        currency="usd",
-        event_id=None,
-        refunded=None,
-    ):
-        session = order.checkout.session_id if order.checkout else None
-        return PaymentEvent(
-            event_id=event_id or f"stripe:evt_{next(self._events)}",
-            kind=kind,
-            created=at or self.clock.now(),
-            provider_type=str(kind),
-            order_id=order.order_id,
-            session_id=session,
-            payment_intent=intent or f"pi_{order.order_id}",
-            amount_cents=order.price.total_cents if amount is None else amount,
-            currency=currency,
-            refunded_total_cents=refunded,
-        )
-
-    def apply(self, event):
-        return apply_payment_event(
-            event, orders=self.orders, gateway=self.gateway, clock=self.clock, calendar=CALENDAR
-        )
-
-    def sweep(self):
-        return expire_overdue_orders(
-            orders=self.orders, gateway=self.gateway, clock=self.clock, calendar=CALENDAR
-        )
-
-    def reload(self, order):
-        return self.orders.get(order.order_id)
 
 
 @pytest.fixture
@@ -357,10 +275,10 @@ def test_one_order_failing_does_not_stop_the_sweep(world, monkeypatch):
 def test_P11_one_payment_reminder_four_hours_before_the_deadline(world):
     order = world.place()
     world.clock.set(order.payment_due_at - timedelta(hours=4, seconds=1))
-    assert send_payment_reminders(orders=world.orders, clock=world.clock)["reminded"] == 0
+    assert world.payments.send_reminders()["reminded"] == 0
     world.clock.advance(seconds=1)
-    assert send_payment_reminders(orders=world.orders, clock=world.clock)["reminded"] == 1
-    assert send_payment_reminders(orders=world.orders, clock=world.clock)["reminded"] == 0
+    assert world.payments.send_reminders()["reminded"] == 1
+    assert world.payments.send_reminders()["reminded"] == 0
     events = [h.event_type for h in world.orders.history[order.order_id]]
     assert events.count("PaymentReminderDue") == 1
 
@@ -369,7 +287,7 @@ def test_no_reminder_for_an_order_paid_before_it_was_due(world):
     order = world.place()
     world.apply(world.event(order))
     world.clock.set(order.payment_due_at - timedelta(hours=1))
-    assert send_payment_reminders(orders=world.orders, clock=world.clock)["reminded"] == 0
+    assert world.payments.send_reminders()["reminded"] == 0
 
 
 # ---------------------------------------------------------------------------- races
@@ -384,7 +302,7 @@ def test_webhook_and_sweep_interleaved_exactly_one_wins_and_the_loser_writes_not
     incoming_event = world.event(order, at=paid_in_time)
 
     by_webhook, by_sweep = world.reload(order), world.reload(order)
-    from atelier.services.payments import take_payment
+    from atelier.services.settlement import take_payment
 
     take_payment(by_webhook, _incoming(incoming_event), world.gateway, world.clock.now(), CALENDAR)
     by_sweep.expire(world.clock.now(), actor="expiry-sweep")
@@ -449,11 +367,7 @@ def test_any_ordering_of_paid_failed_sweep_and_duplicate_ends_the_same(order_of_
 
 
 def renew(world, order):
-    from atelier.services.customer_orders import renew_checkout
-
-    return renew_checkout(
-        world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id
-    )
+    return world.customer_orders.renew_checkout("cust-a", order.order_id)
 
 
 def test_a_fresh_checkout_closes_the_old_session_and_can_be_paid(world):
@@ -487,20 +401,18 @@ def test_a_fresh_checkout_for_a_session_paid_meanwhile_applies_that_payment(worl
 
 
 def test_cancelling_closes_the_checkout_so_it_cannot_be_paid(world):
-    from atelier.services.customer_orders import cancel_order
 
     order = world.place()
-    cancel_order(world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id)
+    world.customer_orders.cancel("cust-a", order.order_id)
     assert world.gateway.sessions[order.checkout.session_id].state == "expired"
 
 
 def test_cancelling_an_order_the_provider_says_is_paid_applies_the_payment_instead(world):
-    from atelier.services.customer_orders import cancel_order
 
     order = world.place()
     world.gateway.pay(order.checkout.session_id, at=world.clock.now())
     with pytest.raises(ConflictError) as caught:
-        cancel_order(world.orders, world.gateway, world.clock, CALENDAR, "cust-a", order.order_id)
+        world.customer_orders.cancel("cust-a", order.order_id)
     assert caught.value.code == "ORDER_NOT_CANCELLABLE"
     assert world.reload(order).status is S.IN_PRODUCTION
 
@@ -556,7 +468,7 @@ def test_the_webhook_and_the_sweep_refuse_the_same_payment_with_one_refund(world
     status = world.gateway.pay(order.checkout.session_id, at=world.clock.now(), amount_cents=50)
     world.clock.set(order.payment_due_at + timedelta(minutes=1))
     by_webhook, by_sweep = world.reload(order), world.reload(order)
-    from atelier.services.payments import close_checkout, take_payment
+    from atelier.services.settlement import close_checkout, take_payment
 
     incoming = _incoming(world.event(order, amount=50, intent=status.payment_intent))
     take_payment(by_webhook, incoming, world.gateway, world.clock.now(), CALENDAR)
@@ -788,7 +700,7 @@ def test_P3_a_payment_saved_past_an_event_parked_meanwhile_is_a_conflict(world):
     before it commits: the save fails (the provider retries) instead of stranding it."""
     order = world.place()
     by_webhook = world.reload(order)
-    from atelier.services.payments import take_payment
+    from atelier.services.settlement import take_payment
 
     take_payment(
         by_webhook, _incoming(world.event(order)), world.gateway, world.clock.now(), CALENDAR

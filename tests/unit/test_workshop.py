@@ -11,8 +11,8 @@ from atelier.domain.errors import (
 )
 from atelier.domain.messages import Message
 from atelier.domain.order import OrderStatus
-from atelier.services.workshop import Decision, Workshop
-from tests.unit.test_payments import CALENDAR, World
+from atelier.services.workshop import Decision
+from tests.world import World
 
 S = OrderStatus
 
@@ -23,7 +23,7 @@ def world():
 
 
 def workshop(world):
-    return Workshop(world.orders, world.gateway, world.clock, CALENDAR)
+    return world.workshop
 
 
 def reviewed(world):
@@ -70,10 +70,10 @@ def test_P5_a_surcharge_paid_late_is_refunded_and_the_order_lapses(world):
     order = reviewed(world)
     shop = workshop(world)
     shop.review("staff:x", order.order_id, Decision.SURCHARGE, surcharge_cents=2000, note="mold")
-    opened = shop.accept_surcharge("cust-a", order.order_id)
+    opened = world.customer_orders.accept_surcharge("cust-a", order.order_id)
     world.clock.advance(hours=25)
     late = world.event(opened, amount=2000, intent="pi_late", at=world.clock.now())
-    from atelier.services.payments import Outcome
+    from atelier.services.settlement import Outcome
 
     assert world.apply(late) is Outcome.REFUNDED
     from atelier.services.sweep import SweepReport
@@ -160,7 +160,7 @@ def test_P5_the_lapse_sweep_takes_a_surcharge_paid_in_time_whose_webhook_is_late
     order = reviewed(world)
     shop = workshop(world)
     shop.review("staff:x", order.order_id, Decision.SURCHARGE, surcharge_cents=2000, note="mold")
-    opened = shop.accept_surcharge("cust-a", order.order_id)
+    opened = world.customer_orders.accept_surcharge("cust-a", order.order_id)
     world.clock.advance(hours=23)
     world.gateway.pay(opened.checkout.session_id, at=world.clock.now())
     world.clock.advance(hours=2)  # past the surcharge deadline; no webhook yet
@@ -213,7 +213,7 @@ def test_a_cancel_retried_after_the_providers_refund_report_counts_the_refund_on
     with pytest.raises(ServiceUnavailableError):
         shop.cancel("staff:x", order.order_id, "no stones", 4000)
     from atelier.domain.payment_events import PaymentEventKind
-    from atelier.services.payments import Outcome
+    from atelier.services.settlement import Outcome
 
     report = world.event(order, PaymentEventKind.REFUNDED, refunded=4000)
     assert world.apply(report) is Outcome.RECORDED

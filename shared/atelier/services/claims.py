@@ -4,6 +4,7 @@ and the shop's decision."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from atelier.domain.calendar import WorkingCalendar
@@ -23,7 +24,7 @@ from atelier.domain.ids import new_claim_id, new_ulid, order_id_of_claim
 from atelier.domain.order import Order
 from atelier.observability import logger
 from atelier.ports import Clock, EvidenceStore, OrderRepository, Page, UploadTicket
-from atelier.services.customer_orders import get_customer_order
+from atelier.services.customer_orders import customer_order
 from atelier.services.sweep import SweepReport, change_each_due
 
 UPLOAD_MISSING = "The upload could not be checked; please upload the file again."
@@ -37,15 +38,18 @@ class IssuedTicket:
 
 @dataclass(frozen=True)
 class Claims:
+    """The claims flow. `evidence` builds the evidence store on first use: lapsing unsubmitted
+    claims (the hourly watch) needs none, and an S3 client is not free to build."""
+
     orders: OrderRepository
-    store: EvidenceStore
+    evidence: Callable[[], EvidenceStore]
     clock: Clock
     calendar: WorkingCalendar
 
     # ---------------------------------------------------------------- customer
 
     def file(self, customer_id: str, order_id: str, reason: str, description: str) -> Claim:
-        order = get_customer_order(self.orders, customer_id, order_id)
+        order = customer_order(self.orders, customer_id, order_id)
         now = self.clock.now()
         claim_id = new_claim_id(order.order_id, len(order.claims) + 1)
         claim = order.file_claim(claim_id, reason, description, "customer", now)
@@ -54,7 +58,7 @@ class Claims:
         return claim
 
     def read(self, customer_id: str, order_id: str, claim_id: str) -> Claim:
-        return get_customer_order(self.orders, customer_id, order_id).claim(claim_id)
+        return customer_order(self.orders, customer_id, order_id).claim(claim_id)
 
     def ticket(
         self,
@@ -66,7 +70,7 @@ class Claims:
         size_bytes: int,
     ) -> IssuedTicket:
         """A presigned POST for one file; the key is the server's, the file name only a label."""
-        order = get_customer_order(self.orders, customer_id, order_id)
+        order = customer_order(self.orders, customer_id, order_id)
         check_declared(content_type, size_bytes)
         now = self.clock.now()
         evidence_id = "evd_" + new_ulid(now)
@@ -74,14 +78,14 @@ class Claims:
         order.add_evidence(
             claim_id, Evidence(evidence_id, key, label, content_type, size_bytes), now
         )
-        ticket = self.store.upload_ticket(
+        ticket = self.evidence().upload_ticket(
             key, content_type, min(size_bytes, max_bytes_for(content_type))
         )
         self.orders.save(order)
         return IssuedTicket(evidence_id, ticket)
 
     def submit(self, customer_id: str, order_id: str, claim_id: str) -> Claim:
-        order = get_customer_order(self.orders, customer_id, order_id)
+        order = customer_order(self.orders, customer_id, order_id)
         order.submit_claim(claim_id, "customer", self.clock.now())
         self.orders.save(order)
         return order.claim(claim_id)
@@ -93,7 +97,7 @@ class Claims:
         ranged GET of its first bytes (never the whole file). Unknown keys and bad files are
         deleted. A re-delivered event changes nothing."""
         parsed = parse_evidence_key(key)
-        head = self.store.head(key)
+        head = self.evidence().head(key)
         order = self.orders.get(parsed.order_id) if parsed else None
         evidence = None
         if order is not None and parsed is not None:
@@ -113,15 +117,15 @@ class Claims:
             return "gone"
         size, version_id, stored_type = head
         if order is None or evidence is None or parsed is None:
-            self.store.delete_version(key, version_id)
+            self.evidence().delete_version(key, version_id)
             logger.warning("upload under no ticket deleted", key_prefix="claims/")
             return "unknown"
         if evidence.status.value == "VERIFIED":
             if evidence.version_id != version_id:
                 # A second upload to a used ticket never replaces verified bytes.
-                self.store.delete_version(key, version_id)
+                self.evidence().delete_version(key, version_id)
             return "already_verified"
-        leading = self.store.leading_bytes(key, version_id, LEADING_BYTES) if size else b""
+        leading = self.evidence().leading_bytes(key, version_id, LEADING_BYTES) if size else b""
         problem = verify(
             evidence.content_type, evidence.size_bytes, size, leading, stored_type=stored_type
         )
@@ -131,7 +135,7 @@ class Claims:
         ):
             self.orders.save(order)
         if problem is not None:
-            self.store.delete_version(key, version_id)
+            self.evidence().delete_version(key, version_id)
         logger.info(
             "evidence checked",
             order_id=order.order_id,
@@ -167,7 +171,7 @@ class Claims:
         """Presigned GETs (5 minutes) of each verified file's checked version, served as its
         declared type and as a download named by its id."""
         return {
-            e.evidence_id: self.store.download_url(
+            e.evidence_id: self.evidence().download_url(
                 e.key,
                 e.version_id,
                 content_type=e.content_type,
@@ -201,11 +205,12 @@ class Claims:
         logger.info("claim decided", claim_id=claim_id, decision=decision)
         return order, order.claim(claim_id)
 
+    # ---------------------------------------------------------------- the schedule
 
-def lapse_unsubmitted_claims(
-    orders: OrderRepository, clock: Clock, report: SweepReport
-) -> SweepReport:
-    """P10: a claim not submitted by its deadline lapses (needs no evidence store)."""
-    now = clock.now()
-    change_each_due(orders, DueKind.CLAIM, now, report, lambda o: o.lapse_claims(now), "lapsed")
-    return report
+    def lapse_unsubmitted(self, report: SweepReport) -> SweepReport:
+        """P10: a claim not submitted by its deadline lapses."""
+        now = self.clock.now()
+        change_each_due(
+            self.orders, DueKind.CLAIM, now, report, lambda o: o.lapse_claims(now), "lapsed"
+        )
+        return report

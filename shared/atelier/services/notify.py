@@ -25,36 +25,40 @@ class NotifyReport:
         return {"sent": self.sent, "kinds": list(self.kinds)}
 
 
-def notify(
-    event: DomainEvent, *, orders: OrderRepository, sender: EmailSender, settings: Settings
-) -> NotifyReport:
-    """Render and send `event`'s emails. A send that fails raises (ServiceUnavailableError
-    when it is worth retrying): the event is then retried whole."""
-    order = orders.get(event.order_id)
-    if order is None:
-        logger.warning(
-            "no order for this event; nothing sent",
-            event_id=event.event_id,
-            event_type=event.event_type,
-            order_id=event.order_id,
-        )
-        return NotifyReport()
-    emails = render_email(event, order, settings)
-    for email in emails:
-        sender.send(email)
+@dataclass(frozen=True)
+class Notifications:
+    orders: OrderRepository
+    sender: EmailSender
+    settings: Settings
+
+    def send(self, event: DomainEvent) -> NotifyReport:
+        """Render and send `event`'s emails. A send that fails raises (ServiceUnavailableError
+        when it is worth retrying): the event is then retried whole."""
+        order = self.orders.get(event.order_id)
+        if order is None:
+            logger.warning(
+                "no order for this event; nothing sent",
+                event_id=event.event_id,
+                event_type=event.event_type,
+                order_id=event.order_id,
+            )
+            return NotifyReport()
+        emails = render_email(event, order, self.settings)
+        for email in emails:
+            self.sender.send(email)
+            logger.info(
+                "email sent",
+                event_id=event.event_id,
+                event_type=event.event_type,
+                order_id=event.order_id,
+                kind=email.kind,
+            )
+        kinds: list[str] = [email.kind for email in emails]
         logger.info(
-            "email sent",
+            "event notified",
             event_id=event.event_id,
             event_type=event.event_type,
             order_id=event.order_id,
-            kind=email.kind,
+            count=len(emails),
         )
-    kinds: list[str] = [email.kind for email in emails]
-    logger.info(
-        "event notified",
-        event_id=event.event_id,
-        event_type=event.event_type,
-        order_id=event.order_id,
-        count=len(emails),
-    )
-    return NotifyReport(len(emails), kinds)
+        return NotifyReport(len(emails), kinds)

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from atelier.domain.catalog import ExpressionOptions
-from atelier.domain.errors import ConflictError
+from atelier.domain.errors import ConflictError, InvalidRequestError
 from atelier.domain.order import Order, OrderStatus
 from atelier.observability import logger
 from atelier.ports import Clock, IdempotencyRecords, OrderRepository, Page
@@ -61,26 +61,6 @@ def design_of(order: Order) -> Design:
     )
 
 
-def export_designs(
-    orders: OrderRepository,
-    status: OrderStatus,
-    *,
-    product_id: str | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[Design]:
-    if status not in DESIGN_STATUSES:
-        from atelier.domain.errors import InvalidRequestError
-
-        raise InvalidRequestError(
-            "Designs are exported from agreed orders: IN_PRODUCTION, SHIPPED or DELIVERED.",
-            code="NOT_AN_AGREED_STATUS",
-        )
-    page = orders.list_by_status(status, limit=limit, cursor=cursor)
-    designs = [design_of(o) for o in page.items if product_id in (None, o.product_id)]
-    return Page(designs, page.next_cursor)
-
-
 @dataclass
 class ErasureReport:
     erased: list[str] = field(default_factory=list)
@@ -88,49 +68,63 @@ class ErasureReport:
     still_active: list[str] = field(default_factory=list)
 
 
-def erase_customer(
-    orders: OrderRepository,
-    clock: Clock,
-    actor: str,
-    customer_id: str,
-    *,
-    idempotency: IdempotencyRecords,
-) -> ErasureReport:
-    """Anonymize every finished order of the customer; active ones are listed, untouched.
+@dataclass(frozen=True)
+class Privacy:
+    """P6: what the shop may reuse of a design, and a customer's right to be forgotten."""
 
-    What the Idempotency-Key layer kept for an erased order (its first answer, with the
-    contact, remarks and engraving) is deleted by its key, which the order records: before the
-    erased order is saved, so a failed save leaves the key for a retry, and again after, so a
-    replay that re-stored the answer in between is gone too. A replay then places nothing and
-    answers a 409 (`create_order`)."""
-    report = ErasureReport()
-    now = clock.now()
-    cursor: str | None = None
-    while True:
-        page = orders.list_for_customer(customer_id, limit=100, cursor=cursor)
-        for order in page.items:
-            if order.erased:
-                report.already_erased += 1
-                continue
-            key = order.idempotency_key
-            try:
-                order.erase_personal_data(actor, now)
-            except ConflictError:
-                report.still_active.append(order.order_id)
-                continue
-            if key is not None:
-                idempotency.forget(customer_id, key)
-            orders.save(order)
-            if key is not None:
-                idempotency.forget(customer_id, key)
-            orders.redact_messages(order.order_id)
-            report.erased.append(order.order_id)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    logger.info(
-        "personal data erased",
-        erased=len(report.erased),
-        still_active=len(report.still_active),
-    )
-    return report
+    orders: OrderRepository
+    clock: Clock
+    idempotency: IdempotencyRecords
+
+    def export_designs(
+        self, status: OrderStatus, *, product_id: str | None, limit: int, cursor: str | None
+    ) -> Page[Design]:
+        """Agreed designs, without personal data, a page of one status's queue at a time."""
+        if status not in DESIGN_STATUSES:
+            raise InvalidRequestError(
+                "Designs are exported from agreed orders: IN_PRODUCTION, SHIPPED or DELIVERED.",
+                code="NOT_AN_AGREED_STATUS",
+            )
+        page = self.orders.list_by_status(status, limit=limit, cursor=cursor)
+        designs = [design_of(o) for o in page.items if product_id in (None, o.product_id)]
+        return Page(designs, page.next_cursor)
+
+    def erase_customer(self, actor: str, customer_id: str) -> ErasureReport:
+        """Anonymize every finished order of the customer; active ones are listed, untouched.
+
+        What the Idempotency-Key layer kept for an erased order (its first answer, with the
+        contact, remarks and engraving) is deleted by its key, which the order records: before the
+        erased order is saved, so a failed save leaves the key for a retry, and again after, so a
+        replay that re-stored the answer in between is gone too. A replay then places nothing and
+        answers a 409 (`CustomerOrders.place`)."""
+        report = ErasureReport()
+        now = self.clock.now()
+        cursor: str | None = None
+        while True:
+            page = self.orders.list_for_customer(customer_id, limit=100, cursor=cursor)
+            for order in page.items:
+                if order.erased:
+                    report.already_erased += 1
+                    continue
+                key = order.idempotency_key
+                try:
+                    order.erase_personal_data(actor, now)
+                except ConflictError:
+                    report.still_active.append(order.order_id)
+                    continue
+                if key is not None:
+                    self.idempotency.forget(customer_id, key)
+                self.orders.save(order)
+                if key is not None:
+                    self.idempotency.forget(customer_id, key)
+                self.orders.redact_messages(order.order_id)
+                report.erased.append(order.order_id)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        logger.info(
+            "personal data erased",
+            erased=len(report.erased),
+            still_active=len(report.still_active),
+        )
+        return report

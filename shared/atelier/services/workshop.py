@@ -1,5 +1,6 @@
-"""The workshop's day (P4, P5, P7, P8): review decisions, surcharges, cancellations with
-refunds, delays, shipping, delivery, consultation messages, and the ship-by watch."""
+"""The workshop's day (P4, P5, P7, P8), the staff's side: the queues, review decisions and
+surcharges, cancellations with refunds, delays, shipping, delivery, messages to the customer;
+and its schedules: unpaid surcharges lapsing and the ship-by watch."""
 
 from __future__ import annotations
 
@@ -11,21 +12,17 @@ from functools import partial
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.due import DueKind
 from atelier.domain.errors import NotFoundError
-from atelier.domain.messages import Author, Message
-from atelier.domain.order import Order, OrderStatus, Refund
+from atelier.domain.messages import Message
+from atelier.domain.order import Order, OrderStatus
 from atelier.observability import logger
-from atelier.ports import Clock, OrderDetails, OrderRepository, PaymentGateway
-from atelier.services.customer_orders import get_customer_order
-from atelier.services.payments import (
+from atelier.ports import Clock, OrderDetails, OrderRepository, Page, PaymentGateway
+from atelier.services.settlement import (
     Outcome,
+    cancellation_refunds,
     close_checkout,
-    refund_unless_refused,
     save_with_parked_events,
 )
 from atelier.services.sweep import SweepReport, change_each_due, for_each_due
-
-# What every cancellation refund tells the provider (see Workshop._refund).
-CANCELLATION_REFUND_REASON = "order cancelled"
 
 
 class Decision(StrEnum):
@@ -49,31 +46,11 @@ class Workshop:
             raise NotFoundError(f"There is no order {order_id!r}.")
         return order
 
-    def _refund(self, order: Order, cents: int | None) -> list[Refund]:
-        """Refund through the provider before the change commits, keyed on the cancellation of
-        each payment (`Order.refund_key`), so a retried request never refunds twice. A payment
-        the provider refuses for good is recorded as refused (the order is flagged for staff)
-        while the refunds it did make are still recorded: the books match the provider's."""
-        # One key per (order, payment) for every way an order is cancelled, so one request too:
-        # the paths may race (a customer's decline and the lapse sweep). The path's own reason
-        # goes to the history, not to the provider.
-        return [
-            Refund(
-                payment_intent,
-                amount,
-                refund_unless_refused(
-                    self.gateway,
-                    order_id=order.order_id,
-                    payment_intent=payment_intent,
-                    amount_cents=amount,
-                    idempotency_key=order.refund_key(payment_intent),
-                    reason=CANCELLATION_REFUND_REASON,
-                ),
-            )
-            for payment_intent, amount in order.refund_plan(cents)
-        ]
-
     # ---------------------------------------------------------------- staff
+
+    def queue(self, status: OrderStatus, *, limit: int, cursor: str | None) -> Page[Order]:
+        """The orders in one status, oldest first: the review, production, shipped... queues."""
+        return self.orders.list_by_status(status, limit=limit, cursor=cursor)
 
     def details(self, order_id: str) -> OrderDetails:
         found = self.orders.details(order_id)
@@ -106,7 +83,7 @@ class Workshop:
             order.request_surcharge(actor, surcharge_cents or 0, note or "", now)
         else:
             order.require_status(OrderStatus.IN_REVIEW, action="declined")
-            order.decline(actor, note or "", self._refund(order, None), now)
+            order.decline(actor, note or "", cancellation_refunds(order, self.gateway, None), now)
         saved = self._save(found)
         logger.info("review decided", order_id=order_id, decision=decision, status=order.status)
         return saved
@@ -117,7 +94,7 @@ class Workshop:
         found = self.details(order_id)
         order = found.order
         order.require_status(OrderStatus.IN_REVIEW, OrderStatus.IN_PRODUCTION, action="cancelled")
-        refunds = self._refund(order, refund_cents)
+        refunds = cancellation_refunds(order, self.gateway, refund_cents)
         order.cancel_by_staff(actor, reason, refunds, self.clock.now())
         saved = self._save(found)
         logger.info("order cancelled by staff", order_id=order_id, refund_cents=refund_cents)
@@ -143,54 +120,13 @@ class Workshop:
         order.deliver(actor, delivered_at or now, now, self.calendar)
         return self._save(found)
 
-    def post_message(self, author: Author, author_id: str, order_id: str, text: str) -> Message:
-        """P8: the order must exist (for a customer: be theirs; the caller checks)."""
+    def post_message(self, actor: str, order_id: str, text: str) -> Message:
+        """P8: a message to the customer about their order."""
         self._order(order_id)
-        message = Message.post(order_id, author, author_id, text, self.clock.now())
+        message = Message.post(order_id, "staff", actor, text, self.clock.now())
         self.orders.add_message(message)
-        logger.info("message posted", order_id=order_id, author=author)
+        logger.info("message posted", order_id=order_id, author="staff")
         return message
-
-    # ---------------------------------------------------------------- customer
-
-    def customer_messages(self, customer_id: str, order_id: str) -> list[Message]:
-        details = self.orders.details(order_id)
-        if details is None or details.order.customer_id != customer_id:
-            raise NotFoundError(f"You have no order {order_id!r}.")
-        return details.messages
-
-    def customer_posts(self, customer_id: str, order_id: str, text: str) -> Message:
-        get_customer_order(self.orders, customer_id, order_id)
-        return self.post_message("customer", customer_id, order_id, text)
-
-    def accept_surcharge(self, customer_id: str, order_id: str) -> Order:
-        """P5: the customer agrees; they get a checkout for the surcharge, due by its deadline.
-        Agreeing again answers the same checkout: a second one could be paid as well, and
-        only the current one is closed before the surcharge lapses."""
-        order = get_customer_order(self.orders, customer_id, order_id)
-        now = self.clock.now()
-        surcharge = order.require_surcharge_payable(now)
-        if order.checkout is not None:
-            return order
-        checkout = self.gateway.create_checkout(
-            order_id=order.order_id,
-            amount_cents=surcharge.cents,
-            currency=order.price.currency,
-            expires_at=surcharge.due_at,
-            description=f"{order.product.name}: agreed surcharge",
-            attempt=f"surcharge-v{order.version}",
-        )
-        order.open_surcharge_checkout(checkout, now)
-        self.orders.save(order)
-        return order
-
-    def decline_surcharge(self, customer_id: str, order_id: str) -> Order:
-        order = get_customer_order(self.orders, customer_id, order_id)
-        now = self.clock.now()
-        order.require_surcharge_payable(now)
-        order.decline_surcharge(self._refund(order, None), now)
-        self.orders.save(order)
-        return order
 
     # ---------------------------------------------------------------- schedules
 
@@ -209,7 +145,7 @@ class Workshop:
         if close_checkout(order, self.gateway, now, self.calendar) is Outcome.CONFIRMED:
             save_with_parked_events(order, self.orders, self.gateway, now, self.calendar)
             return "paid"
-        order.lapse_surcharge(self._refund(order, None), now)
+        order.lapse_surcharge(cancellation_refunds(order, self.gateway, None), now)
         save_with_parked_events(order, self.orders, self.gateway, now, self.calendar)
         return "lapsed"
 

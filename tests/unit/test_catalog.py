@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from atelier.adapters.memory import InMemoryProductRepository
 from atelier.domain.catalog import Product, ProductDetails
 from atelier.domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from atelier.services.catalog_admin import create_product, list_catalog, replace_product
+from atelier.services.catalog import Catalog
 from tests.factories import charm, ring
 
 pytestmark = pytest.mark.unit
@@ -25,7 +25,7 @@ def products() -> InMemoryProductRepository:
 
 
 def test_P5_staff_add_a_product_with_its_customization_range(products):
-    created = create_product(products, charm(), actor=STAFF)
+    created = Catalog(products).add(charm(), actor=STAFF)
 
     assert created == charm()
     assert products.get("bear-charm") == charm()
@@ -38,16 +38,16 @@ def test_P5_staff_add_a_product_with_its_customization_range(products):
 
 def test_adding_a_product_whose_id_exists_is_a_conflict_and_keeps_the_stored_one(products):
     with pytest.raises(ConflictError) as raised:
-        create_product(products, ring(price_cents=1), actor=STAFF)
+        Catalog(products).add(ring(price_cents=1), actor=STAFF)
 
     assert raised.value.code == "PRODUCT_EXISTS"
     assert products.get("signet-ring").price_cents == 12900
 
 
 def test_a_retired_products_id_cannot_be_reused_either(products):
-    create_product(products, charm(active=False), actor=STAFF)
+    Catalog(products).add(charm(active=False), actor=STAFF)
     with pytest.raises(ConflictError):
-        create_product(products, charm(), actor=STAFF)
+        Catalog(products).add(charm(), actor=STAFF)
     assert products.get("bear-charm").active is False
 
 
@@ -55,8 +55,7 @@ def test_P5_staff_replace_a_products_price_and_range(products):
     wider = ring().customization.model_copy(
         update={"color": ring().customization.color.model_copy(update={"options": ("platinum",)})}
     )
-    updated = replace_product(
-        products,
+    updated = Catalog(products).replace(
         "signet-ring",
         details_of(ring(), price_cents=15900, customization=wider.model_dump()),
         actor=STAFF,
@@ -69,8 +68,7 @@ def test_P5_staff_replace_a_products_price_and_range(products):
 
 
 def test_a_replacement_that_repeats_the_products_own_id_is_accepted(products):
-    updated = replace_product(
-        products,
+    updated = Catalog(products).replace(
         "signet-ring",
         details_of(ring(), name="Signet Ring II"),
         actor=STAFF,
@@ -82,8 +80,7 @@ def test_a_replacement_that_repeats_the_products_own_id_is_accepted(products):
 def test_a_replacement_naming_another_id_is_refused_and_changes_nothing(products):
     products.save(charm())
     with pytest.raises(InvalidRequestError) as raised:
-        replace_product(
-            products,
+        Catalog(products).replace(
             "signet-ring",
             details_of(ring(), price_cents=1),
             actor=STAFF,
@@ -97,15 +94,15 @@ def test_a_replacement_naming_another_id_is_refused_and_changes_nothing(products
 
 def test_replacing_a_product_that_does_not_exist_is_not_found_and_adds_nothing(products):
     with pytest.raises(NotFoundError):
-        replace_product(products, "no-such-ring", details_of(ring()), actor=STAFF)
+        Catalog(products).replace("no-such-ring", details_of(ring()), actor=STAFF)
     assert products.get("no-such-ring") is None
 
 
 def test_retiring_a_product_keeps_it_in_the_staff_list_only(products):
-    replace_product(products, "signet-ring", details_of(ring(), active=False), actor=STAFF)
-    create_product(products, charm(), actor=STAFF)
+    Catalog(products).replace("signet-ring", details_of(ring(), active=False), actor=STAFF)
+    Catalog(products).add(charm(), actor=STAFF)
 
-    staff_view = list_catalog(products, limit=10, cursor=None)
+    staff_view = Catalog(products).everything(limit=10, cursor=None)
     customer_view = products.list(limit=10, cursor=None)
 
     assert [(p.product_id, p.active) for p in staff_view.items] == [
@@ -113,16 +110,18 @@ def test_retiring_a_product_keeps_it_in_the_staff_list_only(products):
         ("signet-ring", False),
     ]
     assert [p.product_id for p in customer_view.items] == ["bear-charm"]
-    assert list_catalog(products, limit=10, cursor=None, include_inactive=False).items == [charm()]
+    assert Catalog(products).everything(limit=10, cursor=None, include_inactive=False).items == [
+        charm()
+    ]
 
 
 def test_the_staff_list_pages_through_active_then_retired_products(products):
-    create_product(products, charm(), actor=STAFF)
-    create_product(products, ring(product_id="old-ring", active=False), actor=STAFF)
+    Catalog(products).add(charm(), actor=STAFF)
+    Catalog(products).add(ring(product_id="old-ring", active=False), actor=STAFF)
 
     seen, cursor = [], None
     while True:
-        page = list_catalog(products, limit=2, cursor=cursor)
+        page = Catalog(products).everything(limit=2, cursor=cursor)
         seen += [p.product_id for p in page.items]
         if page.next_cursor is None:
             break

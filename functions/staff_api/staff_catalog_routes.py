@@ -1,7 +1,4 @@
-"""staff_api: the catalog and each product's customization range, managed by staff (P5).
-
-A powertools Router; `app.py` includes it. Every route checks the staff group first.
-"""
+"""staff_api: the catalog and each product's customization range, managed by staff (P5)."""
 
 from __future__ import annotations
 
@@ -9,27 +6,22 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict
 
 from atelier.api import auth
 from atelier.api.openapi import documented
+from atelier.api.params import Cursor, Limit, ProductIdPath
 from atelier.api.schemas.orders import ProductView
 from atelier.bootstrap import get_container
 from atelier.domain.catalog import PRODUCT_EXAMPLE, Product, ProductDetails, ProductId
-from atelier.services import catalog_admin
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # powertools' __init__ is untyped
 
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100).")]
-Cursor = Annotated[
-    str | None, Query(max_length=512, description="next_cursor of the previous page.")
-]
 IncludeInactive = Annotated[
     bool, Query(description="Also list retired products (active = false), after the active ones.")
 ]
-ProductIdPath = Annotated[str, Path(max_length=64)]
 
 
 class StaffProductView(ProductView):
@@ -74,8 +66,8 @@ def list_products(
 ) -> StaffProductPage:
     """Every product, retired ones included unless `include_inactive=false`."""
     auth.staff_id(router)
-    page = catalog_admin.list_catalog(
-        get_container().products, limit=limit, cursor=cursor, include_inactive=include_inactive
+    page = get_container().catalog.everything(
+        limit=limit, cursor=cursor, include_inactive=include_inactive
     )
     return StaffProductPage(
         items=[StaffProductView.of(p) for p in page.items], next_cursor=page.next_cursor
@@ -91,7 +83,7 @@ def list_products(
 def post_product(body: Product) -> Response[Any]:
     """Add a product to the catalog; an id already used (even by a retired one) is a 409."""
     actor = auth.staff_id(router)
-    product = catalog_admin.create_product(get_container().products, body, actor=actor)
+    product = get_container().catalog.add(body, actor=actor)
     return Response(
         HTTPStatus.CREATED,
         content_types.APPLICATION_JSON,
@@ -110,8 +102,7 @@ def put_product(product_id: ProductIdPath, body: ProductReplacement) -> StaffPro
     """Replace a product (fields left out take their defaults: `active` is true). Orders
     already placed keep the price and range they were placed with."""
     actor = auth.staff_id(router)
-    product = catalog_admin.replace_product(
-        get_container().products,
+    product = get_container().catalog.replace(
         product_id,
         body,
         actor=actor,
