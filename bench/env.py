@@ -7,13 +7,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
-from infra.local.template import StackModel, read_stack
+from infra.local.inprocess import REGION, ROOT, read_template
+from infra.local.template import StackModel
 
-ROOT = Path(__file__).resolve().parents[1]
-REGION = "us-east-1"
+__all__ = ["REGION", "ROOT", "template_model"]
 AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -26,9 +24,7 @@ AWS_ENVIRONMENT = {
 
 def template_model(environment_overrides: dict[str, str] | None = None) -> StackModel:
     """The template as the local stack reads it (no AWS needed)."""
-    template = load_template_file(ROOT / "template.yaml")
-    resolver = Resolver(template, StackContext(), parameter_values(template, {}))
-    return read_stack(template, resolver, ROOT, environment_overrides)
+    return read_template(environment_overrides)[0]
 
 
 def function_environment() -> dict[str, str]:

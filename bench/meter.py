@@ -50,7 +50,6 @@ class Request:
     scope: str
     ok: bool = True
     items_read: int = 0  # items (or index entries) DynamoDB read for the call
-    bytes_read: int = 0
     read_units: float = 0.0
     write_units: float = 0.0  # on the table
     index_write_units: float = 0.0  # on its global secondary indexes
@@ -190,7 +189,6 @@ class Meter:
                 item = self._get(params["TableName"], params["Key"])
             size = item_size(item)
             request.items_read = 1 if item else 0
-            request.bytes_read = size
             request.read_units = read_units(size, consistent=bool(params.get("ConsistentRead")))
         elif op in ("Query", "Scan"):
             items = parsed.get("Items", [])
@@ -199,20 +197,17 @@ class Meter:
             size = sum(item_size(i) for i in items)
             request.index = params.get("IndexName")
             request.items_read = len(items)
-            request.bytes_read = size
             request.read_units = read_units(size, consistent=bool(params.get("ConsistentRead")))
         elif op == "BatchGetItem":
             for table, items in parsed.get("Responses", {}).items():
                 consistent = bool(params["RequestItems"][table].get("ConsistentRead"))
                 for item in items:
                     request.items_read += 1
-                    request.bytes_read += item_size(item)
                     request.read_units += read_units(item_size(item), consistent=consistent)
         elif op == "TransactGetItems":
             for entry in parsed.get("Responses", []):
                 size = item_size(entry.get("Item"))
                 request.items_read += 1
-                request.bytes_read += size
                 request.read_units += read_units(size, consistent=True, transactional=True)
         elif op in WRITE_OPERATIONS:
             self._bill_writes(request, pending)

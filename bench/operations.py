@@ -20,7 +20,8 @@ from bench.fixtures import (
     signed,
 )
 from bench.meter import READ_OPERATIONS, WRITE_OPERATIONS, Request
-from bench.stack import Reply, Stack, running_stack
+from bench.stack import Stack, running_stack
+from infra.local.inprocess import Reply, object_created_event
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,6 @@ class Lifecycle:
     routes: dict[str, list[str]]  # per function, each invocation's label (see stack)
     events_published: int
     emails_sent: int
-    idempotency_table: str
-    main_table: str
-
-    def table_units(self, table: str) -> tuple[float, float]:
-        return self.usage.by_table.get(table, (0.0, 0.0))
 
 
 @dataclass
@@ -138,7 +134,7 @@ class Flows:
 
     def webhook(self, event: dict[str, Any]) -> Reply:
         raw, headers = signed(event, self.clock.now())
-        return self.stack.call("POST", "/webhooks/payments", raw=raw, user=None, headers=headers)
+        return self.stack.call("POST", "/webhooks/payments", raw=raw, as_user=None, headers=headers)
 
     def event_id(self) -> str:
         return f"evt_bench_{next(self._ids)}"
@@ -187,15 +183,7 @@ class Flows:
         key = f"claims/{claim['claim_id']}/{ticket['evidence_id']}"
         bucket = self.stack.bucket("EvidenceBucket")
         self.stack.s3.put_object(Bucket=bucket, Key=key, Body=PHOTO, ContentType="image/jpeg")
-        event = {
-            "version": "0",
-            "detail-type": "Object Created",
-            "source": "aws.s3",
-            "detail": {
-                "bucket": {"name": bucket},
-                "object": {"key": key.replace("/", "%2F"), "size": len(PHOTO)},
-            },
-        }
+        event = object_created_event(bucket, key, len(PHOTO))
         return self.stack.host.invoke(self.stack.function("evidence_upload"), event)
 
     def ship(self, order: dict[str, Any]) -> Reply:
@@ -221,7 +209,7 @@ PHOTO = b"\xff\xd8\xff\xe0" + bytes(4092)
 
 def _expect(reply: Reply, status: int, what: str) -> None:
     if reply.status != status:
-        raise RuntimeError(f"{what} answered {reply.status}, not {status}: {reply.body[:300]!r}")
+        raise RuntimeError(f"{what} answered {reply.status}, not {status}: {reply.raw[:300]!r}")
 
 
 Step = Callable[[Flows], tuple[dict[str, Any] | None, Callable[[], Reply], int]]
@@ -247,7 +235,7 @@ def _operations() -> list[tuple[str, str, bool, Step]]:
         return None, lambda: f.stack.call("GET", "/orders?limit=20"), 200
 
     def list_products(f: Flows) -> Any:
-        return None, lambda: f.stack.call("GET", "/products", user=None), 200
+        return None, lambda: f.stack.call("GET", "/products", as_user=None), 200
 
     def session(kind: str) -> Step:
         def step(f: Flows) -> Any:
@@ -350,7 +338,7 @@ def _operations() -> list[tuple[str, str, bool, Step]]:
 
         def upload() -> Reply:
             outcome = f.upload(claim, ticket.json)
-            return Reply(200 if outcome.get("outcome") == "verified" else 500, b"{}")
+            return Reply(200 if outcome.get("outcome") == "verified" else 500, {}, b"{}")
 
         return o, upload, 200
 
@@ -514,8 +502,6 @@ def _lifecycle(stack: Stack, flows: Flows, *, review: bool) -> Lifecycle:
         routes=routes,
         events_published=other["eventbridge.events"],
         emails_sent=other["sesv2.SendEmail"],
-        idempotency_table=stack.tables["IdempotencyTable"],
-        main_table=stack.table,
     )
 
 

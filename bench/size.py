@@ -19,7 +19,6 @@ BUILD = ROOT / ".aws-sam" / "build"
 LAYER_LOGICAL_ID = "AtelierLayer"
 # Lambda's quotas: a function and all its layers unzipped, and a zip uploaded directly.
 UNZIPPED_LIMIT = 250 * 1024 * 1024
-ZIPPED_LIMIT = 50 * 1024 * 1024
 _SKIP = {".pytest_cache", ".mypy_cache"}
 # A build ships the .pyc `make build` compiles (infra/bytecode.py); a source folder's caches are
 # this machine's, not what would be deployed.

@@ -29,11 +29,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from urllib3 import encode_multipart_formdata
 
 from atelier.adapters.dynamodb import keys
 from bench.report import Budget, Table
@@ -118,22 +119,11 @@ def _token(client: Client, sub: str, *groups: str) -> str:
 
 def _upload(ticket: dict[str, Any]) -> int:
     """The presigned POST as a browser sends it: the fields, then the file."""
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in ticket["fields"].items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n".encode()
-        + PHOTO.read_bytes()
-        + f"\r\n--{boundary}--\r\n".encode()
+    body, form_type = encode_multipart_formdata(
+        [*ticket["fields"].items(), ("file", ("photo.jpg", PHOTO.read_bytes(), "image/jpeg"))]
     )
     request = urllib.request.Request(  # noqa: S310 - the emulator on loopback
-        ticket["url"],
-        b"".join(parts),
-        {"Content-Type": f"multipart/form-data; boundary={boundary}"},
-        method="POST",
+        ticket["url"], body, {"Content-Type": form_type}, method="POST"
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         return int(response.status)

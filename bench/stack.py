@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,20 +18,16 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from atelier import bootstrap
 from atelier.clock import FixedClock, SystemClock
-from bench.env import AWS_ENVIRONMENT, REGION, ROOT, environment
+from bench.env import AWS_ENVIRONMENT, REGION, environment
 from bench.fixtures import WEBHOOK_SECRET
 from bench.meter import Meter
 from bench.storage import MotoStorage
 from infra.local import emulation
 from infra.local.bus import BusDelivery
-from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
-from infra.local.gateway import Gateway
-from infra.local.messages import HttpRequest
-from infra.local.resources import create_resources
+from infra.local.inprocess import ApiClient, Deployment, scheduled_event, streams_client
 from infra.local.runtime import FunctionHost
 from infra.local.streams import StreamDelivery
-from infra.local.template import FunctionSpec, local_environment_overrides, read_stack
-from infra.local.tokens import issue_token
+from infra.local.template import FunctionSpec, local_environment_overrides
 
 JWT_SECRET = "bench-secret"  # noqa: S105 - signs the emulated authorizer's tokens
 STACK_ENVIRONMENT = {**AWS_ENVIRONMENT, "POWERTOOLS_METRICS_DISABLED": "true"}
@@ -92,42 +87,18 @@ class MeteredHost:
             for hook in self.after_invoke:
                 hook()
 
-    def counts(self) -> dict[str, int]:
-        totals: dict[str, int] = defaultdict(int)
-        for invocation in self.invocations:
-            totals[invocation.function] += 1
-        return dict(totals)
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
 
 class Stack:
-    """One emulated deployment: call `api`, `staff`, `schedule`; read the meter."""
+    """One emulated deployment: `call` and `staff` (the API client's), `schedule`; read the
+    meter."""
 
     def __init__(self, clock: FixedClock, *, deliver_events: bool) -> None:
         self.clock = clock
-        overrides = local_environment_overrides("http://127.0.0.1:3000", WEBHOOK_SECRET)
-        template = load_template_file(ROOT / "template.yaml")
-        resolver = Resolver(template, StackContext(), parameter_values(template, {}))
-        self.model = read_stack(template, resolver, ROOT, overrides)
-        created = create_resources(self.model.resources, resolver, endpoint_url=None)
-        self.tables = {
-            r.logical_id: r.physical_name for r in created if r.kind == "AWS::DynamoDB::Table"
-        }
-        self.buckets = {
-            r.logical_id: r.physical_name for r in created if r.kind == "AWS::S3::Bucket"
-        }
-        variables, _ = self.model.environment_union()
-        variables.update(overrides)
-        os.environ.update(variables)
+        deployment = Deployment.create(
+            local_environment_overrides("http://127.0.0.1:3000", WEBHOOK_SECRET)
+        )
+        self.deployment, self.model = deployment, deployment.model
+        os.environ.update(deployment.environment)
         bootstrap.reset()
         bootstrap.set_clock(clock)
         self.meter = Meter(REGION, peek=MotoStorage(REGION).get)
@@ -141,13 +112,9 @@ class Stack:
             pending = emulation.Pending(DEFAULT_ACCOUNT_ID, REGION)
             streams = StreamDelivery(
                 self.model.functions,
-                self.tables,
+                deployment.tables,
                 self.dynamodb,
-                # botocore resolves an endpoint moto does not serve: name the classic one.
-                infra.client(
-                    "dynamodbstreams",
-                    endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-                ),
+                streams_client(infra),
                 REGION,
                 pending.stream,
             )
@@ -157,74 +124,27 @@ class Stack:
             streams.invoker = self.host
             bus.invoker = self.host
             self.host.after_invoke += [streams, bus]
-        self.gateway = Gateway(
-            self.model.routes,
-            self.model.apis,
-            self.model.functions,
-            self.host,
-            clock,
-            JWT_SECRET,
-        )
-        self.api_calls = 0
+        self.api = ApiClient(self.model, self.host, clock, JWT_SECRET, "customer-1")
+        self.call = self.api.call
+        self.staff = self.api.staff
+
+    @property
+    def api_calls(self) -> int:
+        return self.api.calls
 
     @property
     def table(self) -> str:
-        return self.tables["AtelierTable"]
+        return self.deployment.tables["AtelierTable"]
 
     def bucket(self, logical_id: str) -> str:
-        return self.buckets[logical_id]
+        return self.deployment.buckets[logical_id]
 
     def function(self, name: str) -> FunctionSpec:
-        spec = self.model.function_named(name)
-        if spec is None:
-            raise LookupError(f"template.yaml has no function {name}")
-        return spec
-
-    def call(
-        self,
-        method: str,
-        target: str,
-        body: Any = None,
-        *,
-        user: str | None = "customer-1",
-        groups: tuple[str, ...] = (),
-        headers: dict[str, str] | None = None,
-        raw: bytes | None = None,
-    ) -> Reply:
-        sent = dict(headers or {})
-        if user is not None:
-            token = issue_token(
-                JWT_SECRET,
-                sub=user,
-                email=f"{user}@example.com",
-                groups=groups,
-                now=self.clock.now(),
-            )
-            sent["Authorization"] = f"Bearer {token}"
-        payload = raw if raw is not None else b"" if body is None else json.dumps(body).encode()
-        if payload:
-            sent.setdefault("Content-Type", "application/json")
-        self.api_calls += 1
-        response = self.gateway.handle(HttpRequest(method, target, tuple(sent.items()), payload))
-        return Reply(response.status, response.body)
-
-    def staff(self, method: str, target: str, body: Any = None) -> Reply:
-        return self.call(method, target, body, user="designer-1", groups=("staff",))
+        return self.deployment.function(name)
 
     def schedule(self, name: str) -> Any:
         """A scheduled function's run, as its EventBridge schedule starts it."""
-        event = {
-            "version": "0",
-            "id": "00000000-0000-0000-0000-000000000000",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": "123456789012",
-            "time": self.clock.now().isoformat(),
-            "region": REGION,
-            "resources": [],
-            "detail": {},
-        }
-        return self.host.invoke(self.function(name), event)
+        return self.host.invoke(self.function(name), scheduled_event(self.clock.now()))
 
 
 @contextmanager

@@ -10,14 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
+from infra.local.inprocess import ROOT, read_template
 from infra.local.runtime import import_handler, module_name_for
-from infra.local.template import FunctionSpec, StackModel, read_stack
+from infra.local.template import FunctionSpec, StackModel
 
-ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "shared" / "atelier" / "api" / "openapi.json"
 TITLE = "Atelier API"
 VERSION = "1.0.0"
@@ -30,9 +28,7 @@ DESCRIPTION = (
 
 
 def read_template_stack() -> StackModel:
-    template = load_template_file(ROOT / "template.yaml")
-    resolver = Resolver(template, StackContext(), parameter_values(template, {}))
-    return read_stack(template, resolver, ROOT)
+    return read_template()[0]
 
 
 def load_resolver(function: FunctionSpec) -> Any:

@@ -120,9 +120,6 @@ class FunctionHost:
     def lock(self) -> threading.RLock:
         return self._lock
 
-    def add_after_invoke(self, hook: Callable[[], None]) -> None:
-        self._after_invoke.append(hook)
-
     def warm_up(self) -> dict[str, BaseException]:
         """Import every handler now; the failures, by logical id (their routes will answer
         500 and retry the import on each request, so a fixed file is picked up)."""

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import http.client
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from urllib3 import encode_multipart_formdata
 
 from tests.e2e.conftest import RunningStack, call, pay_in_sandbox, place_ring, token_for
 
@@ -20,28 +20,12 @@ PHOTO = Path(__file__).resolve().parents[1] / "fixtures" / "evidence" / "photo.j
 
 def post_form(url: str, fields: dict[str, str], data: bytes, content_type: str) -> int:
     """multipart/form-data as a browser sends it to S3: the fields, then the file last."""
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"'
-            f"\r\nContent-Type: {content_type}\r\n\r\n"
-        ).encode()
-        + data
-        + b"\r\n"
+    body, form_type = encode_multipart_formdata(
+        [*fields.items(), ("file", ("photo.jpg", data, content_type))]
     )
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     target = urlsplit(url)
     connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=10)
-    connection.request(
-        "POST",
-        target.path or "/",
-        body,
-        {"Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )
+    connection.request("POST", target.path or "/", body, {"Content-Type": form_type})
     status = connection.getresponse().status
     connection.close()
     return status

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
+from infra.local.inprocess import REGION, streams_client
 
-REGION = "us-east-1"
-
-
-def streams_client() -> Any:
-    # botocore resolves an endpoint moto does not serve: name the classic one.
-    return boto3.client(
-        "dynamodbstreams",
-        region_name=REGION,
-        endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-    )
+__all__ = ["REGION", "create_table", "streams_client"]
 
 
 def create_table(client: Any, name: str, *, index: str | None = None) -> str:

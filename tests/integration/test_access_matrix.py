@@ -24,10 +24,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from atelier.adapters.stripe_signature import sign_payload
-from infra.local.cfn import Resolver, StackContext, load_template_file, parameter_values
-from infra.local.template import Route, StackModel, read_stack
+from infra.local.inprocess import Reply, read_template
+from infra.local.template import Route, StackModel
 from tests.factories import charm, order_body, ring, stripe_session_event
-from tests.integration.conftest import ROOT, WEBHOOK_SECRET, Api, Reply
+from tests.integration.conftest import WEBHOOK_SECRET, Api
 
 PUBLIC, CUSTOMER, STAFF, EXCLUDED = "public", "customer", "staff", "excluded"
 
@@ -137,9 +137,7 @@ CUSTOMERS = ("cust-a", "cust-b")
 
 def template_routes() -> list[Route]:
     """The HTTP routes exactly as the local stack reads them from template.yaml."""
-    template = load_template_file(ROOT / "template.yaml")
-    resolver = Resolver(template, StackContext(), parameter_values(template, {}))
-    return read_stack(template, resolver, ROOT).routes
+    return read_template()[0].routes
 
 
 def test_every_route_in_the_template_has_an_access_policy() -> None:

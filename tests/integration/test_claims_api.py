@@ -11,6 +11,7 @@ import pytest
 
 from atelier.adapters.stripe_signature import sign_payload
 from atelier.domain.errors import ConflictError
+from infra.local.inprocess import object_created_event
 from infra.local.runtime import FunctionHost
 from tests.factories import order_body, ring, stripe_session_event
 from tests.integration.conftest import WEBHOOK_SECRET, invoke_schedule
@@ -118,15 +119,7 @@ def upload_and_check(stack, container, key, data, content_type="image/jpeg"):
     s3.put_object(
         Bucket=container.settings.evidence_bucket, Key=key, Body=data, ContentType=content_type
     )
-    event = {
-        "version": "0",
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "detail": {
-            "bucket": {"name": container.settings.evidence_bucket},
-            "object": {"key": key.replace("/", "%2F"), "size": len(data)},
-        },
-    }
+    event = object_created_event(container.settings.evidence_bucket, key, len(data))
     function = stack.functions["EvidenceUploadFunction"]
     return FunctionHost(stack.functions).invoke(function, event)["outcome"]
 

@@ -47,10 +47,11 @@ from atelier.clock import isoformat_z
 from atelier.domain.errors import ServiceUnavailableError
 from atelier.domain.order import Order
 from infra.local.cfn import load_template_file
+from infra.local.inprocess import ROOT, streams_client
 from infra.local.runtime import FunctionHost
 from infra.local.streams import StreamReader, passes_filters
 from tests.factories import order_body, ring, stripe_session_event
-from tests.integration.conftest import ROOT, WEBHOOK_SECRET
+from tests.integration.conftest import WEBHOOK_SECRET
 
 REGION = "us-east-1"
 ALWAYS = 1_000_000
@@ -407,11 +408,7 @@ class Outbox:
         self._filters = events["HistoryStream"]["Properties"]["FilterCriteria"]["Filters"]
         table = plain("dynamodb").describe_table(TableName=container.settings.table_name)
         # botocore 1.44 sends DynamoDB Streams to an account-based host moto does not route.
-        streams = boto3.client(
-            "dynamodbstreams",
-            region_name=REGION,
-            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-        )
+        streams = streams_client()
         self._reader = StreamReader(streams, table["Table"]["LatestStreamArn"], REGION)
         self._function = stack.functions["EventRelayFunction"]
         self._host = FunctionHost(stack.functions)

@@ -33,11 +33,12 @@ from moto.ses.models import ses_backends
 from atelier import observability
 from atelier.adapters.stripe_signature import sign_payload
 from infra.local.bus import BusDelivery
+from infra.local.inprocess import Reply, object_created_event, streams_client
 from infra.local.runtime import FunctionHost
 from infra.local.streams import StreamDelivery
 from infra.local.template import StackModel
 from tests.factories import order_body, ring, stripe_session_event
-from tests.integration.conftest import WEBHOOK_SECRET, Api, Reply, invoke_schedule
+from tests.integration.conftest import WEBHOOK_SECRET, Api, invoke_schedule
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "evidence"
 REGION = "us-east-1"
@@ -192,15 +193,7 @@ class Flows:
         boto3.client("s3", region_name=REGION).put_object(
             Bucket=bucket, Key=key, Body=data, ContentType="image/jpeg"
         )
-        event = {
-            "version": "0",
-            "detail-type": "Object Created",
-            "source": "aws.s3",
-            "detail": {
-                "bucket": {"name": bucket},
-                "object": {"key": key.replace("/", "%2F"), "size": len(data)},
-            },
-        }
+        event = object_created_event(bucket, key, len(data))
         function = self.stack.functions["EvidenceUploadFunction"]
         return FunctionHost(self.stack.functions).invoke(function, event)
 
@@ -237,11 +230,7 @@ def deliveries(stack: StackModel, container: Any) -> tuple[StreamDelivery, BusDe
         {"AtelierTable": settings.table_name, "IdempotencyTable": settings.idempotency_table_name},
         container.dynamodb,
         # botocore sends DynamoDB Streams to an account-based host moto does not route yet.
-        boto3.client(
-            "dynamodbstreams",
-            region_name=REGION,
-            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
-        ),
+        streams_client(),
         REGION,
     )
     bus = BusDelivery(

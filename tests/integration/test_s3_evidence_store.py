@@ -23,6 +23,7 @@ from botocore.config import Config
 from botocore.stub import Stubber
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
+from urllib3 import encode_multipart_formdata
 
 from atelier.adapters.s3 import (
     EvidenceStoreError,
@@ -193,21 +194,10 @@ def http_request(
 
 def post_form(url: str, fields: dict[str, str], filename: str, content: bytes) -> int:
     """A browser's multipart/form-data POST: the ticket's fields, then the file, last."""
-    boundary = uuid.uuid4().hex
-    body = b""
-    for name, value in fields.items():
-        body += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-        ).encode()
-    body += (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        f"Content-Type: {fields['Content-Type']}\r\n\r\n"
-    ).encode()
-    body += content + f"\r\n--{boundary}--\r\n".encode()
-    status, _ = http_request(
-        "POST", url, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    body, form_type = encode_multipart_formdata(
+        [*fields.items(), ("file", (filename, content, fields["Content-Type"]))]
     )
+    status, _ = http_request("POST", url, body, {"Content-Type": form_type})
     return status
 
 

@@ -8,10 +8,11 @@ import pytest
 
 from atelier.adapters.stripe_signature import sign_payload
 from infra.local.cfn import load_template_file
+from infra.local.inprocess import ROOT, streams_client
 from infra.local.runtime import FunctionHost
 from infra.local.streams import StreamReader, passes_filters
 from tests.factories import order_body, ring, stripe_session_event
-from tests.integration.conftest import ROOT, WEBHOOK_SECRET, invoke_schedule
+from tests.integration.conftest import WEBHOOK_SECRET, invoke_schedule
 
 
 @pytest.fixture
@@ -87,11 +88,7 @@ def relay_stream(stack, container):
     filters = subscription["HistoryStream"]["Properties"]["FilterCriteria"]["Filters"]
     description = container.dynamodb.describe_table(TableName=container.settings.table_name)
     # botocore 1.44 sends DynamoDB Streams to an account-based host moto does not route yet.
-    streams = boto3.client(
-        "dynamodbstreams",
-        region_name="us-east-1",
-        endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com",
-    )
+    streams = streams_client()
     reader = StreamReader(
         streams,
         description["Table"]["LatestStreamArn"],
