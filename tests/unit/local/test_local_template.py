@@ -224,3 +224,24 @@ def test_a_reference_to_a_missing_resource_is_an_error() -> None:
     text = SCHEDULED.replace("BUCKET: !Ref Evidence", "BUCKET: !Ref Nowhere")
     with pytest.raises(TemplateError, match="Nowhere"):
         fixture_stack(text)
+
+
+def test_the_local_loader_reads_the_template_exactly_as_cfn_lint_decodes_it() -> None:
+    # The local stack reads short-form tags with its own SafeLoader constructor, not cfn-lint's
+    # decoder, whose import alone takes over a second on every `make run` (docs/decisions.md).
+    # cfn-lint is what `make test` validates the template with: both must see one template.
+    from cfnlint.decode import decode_str
+
+    text = (ROOT / "template.yaml").read_text(encoding="utf-8")
+    decoded, problems = decode_str(text)
+    assert problems == []
+
+    def plain(node: object) -> object:  # cfn-lint's nodes are dict and str subclasses
+        if isinstance(node, dict):
+            return {str(k): plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node if isinstance(node, bool | int | float) or node is None else str(node)
+
+    assert plain(load_yaml(text)) == plain(decoded)
+    assert "!" in text  # the template does use short-form tags
