@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from atelier.adapters.memory import (
@@ -19,19 +18,22 @@ from atelier.adapters.memory import (
     InMemoryPaymentGateway,
     InMemoryProductRepository,
 )
+from atelier.bootstrap import Container
 from atelier.clock import FixedClock
+from atelier.config import Settings
 from atelier.domain.calendar import WorkingCalendar
 from atelier.domain.catalog import Product
 from atelier.domain.customization import Customization
 from atelier.domain.order import Address, Contact, Order
 from atelier.domain.payment_events import PaymentEvent, PaymentEventKind
-from atelier.ports import PaymentEventReader, PaymentGateway
+from atelier.ports import PaymentGateway
 from atelier.services.catalog import Catalog
 from atelier.services.claims import Claims
 from atelier.services.customer_orders import CustomerOrders
-from atelier.services.payments import Outcome, Payments
+from atelier.services.payments import Payments
 from atelier.services.placing import PlaceOrder
 from atelier.services.privacy import Privacy
+from atelier.services.settlement import Outcome
 from atelier.services.sweep import SweepReport
 from atelier.services.workshop import Workshop
 from tests.factories import MONDAY_10AM, charm, ring
@@ -61,6 +63,9 @@ class _NoReader:
 
 
 class World:
+    """The in-memory adapters, and `bootstrap.Container`'s own wiring of the services on them:
+    each adapter is put where the container would build the real one."""
+
     def __init__(
         self,
         now: datetime = MONDAY_10AM,
@@ -71,48 +76,52 @@ class World:
         fee_cents: int = FEE_CENTS,
     ) -> None:
         self.clock = FixedClock(now)
+        self.calendar = calendar
         self.products = InMemoryProductRepository(products or [ring(), charm()])
         self.orders = InMemoryOrderRepository()
         self.gateway: Any = gateway or InMemoryPaymentGateway()
-        self.fee_cents = fee_cents
         self.evidence = InMemoryEvidenceStore(self.clock)
         self.idempotency = InMemoryIdempotencyRecords()
-        self.calendar = calendar
-        self.reader: PaymentEventReader = _NoReader()
         self._events = itertools.count(1)
+        settings = Settings(table_name="unit-tests", customization_fee_cents=fee_cents)
+        self.container = Container(settings=settings, clock=self.clock)
+        # The container's adapters are cached properties: a value in the instance's dict is
+        # what they answer, and the services are built from them.
+        vars(self.container).update(
+            products=self.products,
+            orders=self.orders,
+            gateway=self.gateway,
+            evidence_store=self.evidence,
+            idempotency_records=self.idempotency,
+            calendar=calendar,
+            payment_events=_NoReader(),
+        )
 
     # ------------------------------------------------------------ the services
 
-    @cached_property
+    @property
     def customer_orders(self) -> CustomerOrders:
-        return CustomerOrders(
-            self.orders,
-            self.products,
-            self.gateway,
-            self.clock,
-            self.calendar,
-            customization_fee_cents=self.fee_cents,
-        )
+        return self.container.customer_orders
 
-    @cached_property
+    @property
     def payments(self) -> Payments:
-        return Payments(self.orders, self.gateway, self.clock, self.calendar, lambda: self.reader)
+        return self.container.payments
 
-    @cached_property
+    @property
     def workshop(self) -> Workshop:
-        return Workshop(self.orders, self.gateway, self.clock, self.calendar)
+        return self.container.workshop
 
-    @cached_property
+    @property
     def claims(self) -> Claims:
-        return Claims(self.orders, lambda: self.evidence, self.clock, self.calendar)
+        return self.container.claims
 
-    @cached_property
+    @property
     def privacy(self) -> Privacy:
-        return Privacy(self.orders, self.clock, self.idempotency)
+        return self.container.privacy
 
-    @cached_property
+    @property
     def catalog(self) -> Catalog:
-        return Catalog(self.products)
+        return self.container.catalog
 
     # ------------------------------------------------------------ shortcuts
 

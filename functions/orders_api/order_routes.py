@@ -68,7 +68,7 @@ def post_order(body: CreateOrderIn, idempotency_key: IdempotencyKey = None) -> R
     if idempotency_key is None:
         view = place()
     else:
-        view = container.idempotency_records().run_once(
+        view = container.idempotency_records.run_once(
             customer_id=customer,
             key=idempotency_key,
             body=body.model_dump(mode="json"),

@@ -114,7 +114,7 @@ class Container:
     def privacy(self) -> Privacy:
         from atelier.services.privacy import Privacy
 
-        return Privacy(self.orders, self.clock, self.idempotency_records())
+        return Privacy(self.orders, self.clock, self.idempotency_records)
 
     @cached_property
     def notifications(self) -> Notifications:
@@ -232,8 +232,9 @@ class Container:
             self._idempotency[purpose] = idempotency_store(table, self.dynamodb)
         return self._idempotency[purpose]
 
+    @cached_property
     def idempotency_records(self) -> IdempotencyRecords:
-        """The Idempotency-Key records of POST /orders, for erasure (P6)."""
+        """The Idempotency-Key records of POST /orders: a retry's answer, and erasure (P6)."""
         from atelier.adapters.idempotency import PowertoolsIdempotencyRecords
 
         return PowertoolsIdempotencyRecords(self.idempotency("orders"))
