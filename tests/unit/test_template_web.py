@@ -305,6 +305,8 @@ def test_each_app_is_a_public_client_with_the_code_grant_only(app: str) -> None:
     assert "ALLOW_USER_PASSWORD_AUTH" not in client.get("ExplicitAuthFlows", [])
     assert client["EnableTokenRevocation"] is True
     assert client["RefreshTokenRotation"]["Feature"] == "ENABLED"
+    # Cognito: rotation is incompatible with REFRESH_TOKEN_AUTH; the flow must be off.
+    assert "ALLOW_REFRESH_TOKEN_AUTH" not in client["ExplicitAuthFlows"]
 
 
 @pytest.mark.parametrize("app", sorted(APP_CLIENTS))
