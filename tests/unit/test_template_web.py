@@ -270,6 +270,8 @@ def test_the_api_cors_names_the_web_origin_and_never_a_wildcard() -> None:
         "idempotency-key",
     }
     assert set(cors["AllowMethods"]) <= {"GET", "POST", "PUT", "OPTIONS"}
+    # The apps honour a 503's Retry-After (shared/atelier/api/errors.py sets it).
+    assert cors["ExposeHeaders"] == ["Retry-After"]
 
 
 def test_the_storefront_origin_parameter_cannot_be_a_wildcard() -> None:
