@@ -7,7 +7,7 @@ SAM_VENV ?= .venv-sam
 PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1)
 
 .PHONY: install run test lint layers format typecheck cfn-lint openapi openapi-check pytest unit \
-	integration e2e fuzz load bench soak build validate clean
+	integration e2e fuzz load bench soak build validate deploy-web clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -101,6 +101,13 @@ build: $(SAM_VENV)/.installed
 	@test -n "$(PY313)" || { echo "python3.13 not found: pyenv install 3.13, or set PY313"; exit 1; }
 	SAM_CLI_TELEMETRY=0 PATH="$(PY313):$$PATH" $(SAM_VENV)/bin/sam build
 	$(PY313)/python3.13 -m infra.bytecode .aws-sam/build --python 3.13
+
+## Publish the console and the storefront to the stack's bucket and CloudFront, after `sam
+## deploy` (docs/web-hosting.md). STACK defaults to samconfig.toml's stack_name; builds web/
+## when its dist folders are missing; DEPLOY_WEB_ARGS="--dry-run" says what would change.
+STACK ?=
+deploy-web: install
+	$(PY) -m infra.deploy_web $(if $(STACK),--stack $(STACK)) $(DEPLOY_WEB_ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

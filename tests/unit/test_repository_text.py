@@ -5,30 +5,27 @@ a tracker they cannot see."""
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIPPED_DIRS = {
-    ".git",
-    ".venv",
-    "node_modules",
-    "dist",
-    ".aws-sam",
-    "__pycache__",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-}
 SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".ts", ".tsx", ".cfg", ".ini"}
 CITATION = re.compile(r"\b[Ii]ssues? ?#?\d+|\(#\d+\)")
 OUTSIDE = re.compile(r"\bDESIGN\.md|\.\./shared/")  # the team's notes beside the checkout
 
 
 def _texts() -> Iterator[Path]:
-    for path in ROOT.rglob("*"):
-        if SKIPPED_DIRS.intersection(path.relative_to(ROOT).parts):
-            continue
+    """The repository's own text files: what git tracks or would (not what it ignores, such
+    as virtualenvs, node_modules and build output)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        path = ROOT / name
         if path.is_file() and (path.suffix in SUFFIXES or path.name == "Makefile"):
             yield path
 

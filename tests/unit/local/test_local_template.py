@@ -131,7 +131,10 @@ def test_cors_configuration_is_resolved() -> None:
     cors = stack.apis["HttpApi"].cors
 
     assert cors is not None
-    assert cors.allow_origins == ("http://localhost:5173",)
+    # The web distribution's origin (a local placeholder here), then StorefrontOrigin's default.
+    assert cors.allow_origins[-1] == "http://localhost:5173"
+    assert cors.allow_origins[0].startswith("https://")
+    assert "*" not in cors.allow_origins
     assert "idempotency-key" in cors.allow_headers
 
 
