@@ -6,7 +6,15 @@ export function money(cents: number, currency: string): string {
 
 /** An ISO 8601 instant in the reader's own time zone, with the zone named. */
 export function localTime(iso: string): string {
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" }).format(new Date(iso));
+  // dateStyle/timeStyle cannot be combined with timeZoneName: spell the fields out.
+  return new Intl.DateTimeFormat(undefined, {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZoneName: "short",
+  }).format(new Date(iso));
 }
 
 /** An ISO date (a shop-local calendar date such as ship_by), shown as that same date. */

@@ -268,6 +268,7 @@ function Messages({ orderId }: { orderId: string }) {
     <div className="panel">
       <h2>Messages with the designers</h2>
       <ErrorNote error={thread.error} onReload={thread.reload} />
+      {thread.data?.items.length === 0 && <p className="muted">No messages yet. Ask the designers anything about your piece.</p>}
       <ol className="thread">
         {thread.data?.items.map((message) => (
           <li key={message.message_id} className={message.author === "customer" ? "mine" : ""}>
