@@ -142,3 +142,45 @@ def test_a_claim_with_a_photo_uploaded_straight_to_the_presigned_post(
     claim = call(web_stack, "GET", f"/orders/{order['order_id']}/claims/{claim_id}", token=token)
     assert claim.json["status"] == "SUBMITTED"
     assert claim.json["evidence"][0]["content_type"] == "image/jpeg"
+
+
+def test_a_customer_talks_with_the_designer_then_accepts_and_pays_the_surcharge(
+    page: Any, web_stack: RunningStack
+) -> None:
+    customer = token_for(web_stack, "browser-surcharge")
+    staff = token_for(web_stack, "browser-designer", "staff")
+    order = place_ring(
+        web_stack, customer, customization={"style": "oval", "remarks": "A thinner band, please."}
+    ).json
+    pay_in_sandbox(web_stack, order)
+    oid = order["order_id"]
+    asked = call(
+        web_stack,
+        "POST",
+        f"/staff/orders/{oid}/review",
+        {
+            "decision": "SURCHARGE",
+            "surcharge_cents": 2500,
+            "note": "A thinner band needs a new mold.",
+        },
+        token=staff,
+    )
+    assert asked.status == 200, asked.raw
+
+    sign_in(page, "browser-surcharge", to=f"/shop/orders/{oid}")
+    page.get_by_text("The designer asks for a surcharge of").wait_for()
+    assert "$25.00" in page.get_by_text("The designer asks for a surcharge of").inner_text()
+    page.get_by_label("Write a message").fill("Will it still fit a size 7?")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("listitem").filter(has_text="Will it still fit a size 7?").wait_for()
+    shoot(page, "shop-order-surcharge")
+
+    page.get_by_role("button", name="Accept and pay the surcharge").click()
+    page.get_by_role("heading", name="Checkout").wait_for()
+    assert page.get_by_text("$25.00").first.is_visible()
+    page.get_by_role("button", name=re.compile(r"^Pay \$")).click()
+    page.get_by_role("heading", name="Payment accepted").wait_for()
+    page.get_by_role("link", name="Return to the shop").click()
+    page.get_by_text("In production").first.wait_for()
+    messages = call(web_stack, "GET", f"/orders/{oid}/messages", token=customer).json["items"]
+    assert [m["text"] for m in messages] == ["Will it still fit a size 7?"]
