@@ -4,6 +4,7 @@ apps are built first (`npm ci` + `vite build` when stale, as `make run` builds t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -66,11 +67,12 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Any, web_stack: RunningStack, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh browser context (no cookie, no token) per test; a screenshot at its end."""
+@contextlib.contextmanager
+def open_page(browser: Any, base_url: str, name: str) -> Iterator[Any]:
+    """A fresh browser context (no cookie, no token) and its page; a screenshot at the end,
+    and a failure if the page threw or broke its Content-Security-Policy."""
     context = browser.new_context(
-        base_url=web_stack.base_url,
+        base_url=base_url,
         viewport={"width": 1200, "height": 900},
         timezone_id="Europe/Paris",  # the customer's time is not the shop's
         locale="en-US",
@@ -87,12 +89,18 @@ def page(browser: Any, web_stack: RunningStack, request: pytest.FixtureRequest) 
             else None
         ),
     )
-    yield opened
-    SCREENSHOTS.mkdir(exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name)
-    opened.screenshot(path=str(SCREENSHOTS / f"{name}-end.png"), full_page=True)
-    context.close()
+    try:
+        yield opened
+    finally:
+        shoot(opened, re.sub(r"[^A-Za-z0-9_-]+", "-", name) + "-end")
+        context.close()
     assert not errors, f"the page reported errors: {errors}"
+
+
+@pytest.fixture
+def page(browser: Any, web_stack: RunningStack, request: pytest.FixtureRequest) -> Iterator[Any]:
+    with open_page(browser, web_stack.base_url, request.node.name) as opened:
+        yield opened
 
 
 def shoot(page: Any, name: str) -> None:
