@@ -68,7 +68,7 @@ def browser() -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def open_page(browser: Any, base_url: str, name: str) -> Iterator[Any]:
+def open_page(browser: Any, base_url: str, name: str, **options: Any) -> Iterator[Any]:
     """A fresh browser context (no cookie, no token) and its page; a screenshot at the end,
     and a failure if the page threw or broke its Content-Security-Policy."""
     context = browser.new_context(
@@ -76,6 +76,7 @@ def open_page(browser: Any, base_url: str, name: str) -> Iterator[Any]:
         viewport={"width": 1200, "height": 900},
         timezone_id="Europe/Paris",  # the customer's time is not the shop's
         locale="en-US",
+        **options,
     )
     context.set_default_timeout(15_000)
     opened = context.new_page()

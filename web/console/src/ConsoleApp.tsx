@@ -18,6 +18,7 @@ export function ConsoleApp() {
     <>
       <TopNavigation
         identity={{ href: import.meta.env.BASE_URL, title: "Atelier workshop" }}
+        i18nStrings={{ overflowMenuTriggerText: "More", overflowMenuTitleText: "All" }}
         utilities={[
           {
             type: "menu-dropdown",
@@ -43,6 +44,12 @@ export function ConsoleApp() {
           />
         }
         toolsHide
+        ariaLabels={{
+          navigation: "Side navigation",
+          navigationToggle: "Open the side navigation",
+          navigationClose: "Close the side navigation",
+          notifications: "Notifications",
+        }}
         notifications={
           staff ? undefined : (
             <Flashbar
