@@ -17,8 +17,8 @@ from infra.local import webapps
 from infra.local.launcher import RunningStack, StackFailed, start_stack
 
 CHROMIUM = os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium")
-# As root, headless, and quiet on a closed network (docs/LOCAL-FACTS: without the
-# background-networking flags Chromium floods it with refused connections).
+# As root, headless, and quiet on a closed network (without the background-networking flags
+# Chromium floods it with refused connections).
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

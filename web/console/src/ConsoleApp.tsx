@@ -1,6 +1,6 @@
 // The signed-in shell: top navigation, side navigation, and (for now) one queue. The console's
-// screens (issue 14) grow from here: one folder a page, every table, form and status from
-// Cloudscape, filters and page in the URL.
+// screens (the queues, an order, claims, the catalog; docs/web.md) grow from here: one folder
+// a page, every table, form and status from Cloudscape, filters and page in the URL.
 import AppLayout from "@cloudscape-design/components/app-layout";
 import Flashbar from "@cloudscape-design/components/flashbar";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
