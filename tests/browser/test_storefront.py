@@ -184,3 +184,34 @@ def test_a_customer_talks_with_the_designer_then_accepts_and_pays_the_surcharge(
     page.get_by_text("In production").first.wait_for()
     messages = call(web_stack, "GET", f"/orders/{oid}/messages", token=customer).json["items"]
     assert [m["text"] for m in messages] == ["Will it still fit a size 7?"]
+
+
+def test_a_customer_declines_the_surcharge_and_the_order_is_cancelled_and_refunded(
+    page: Any, web_stack: RunningStack
+) -> None:
+    customer = token_for(web_stack, "browser-declines")
+    staff = token_for(web_stack, "browser-designer", "staff")
+    order = place_ring(web_stack, customer, customization={"style": "heart"}).json
+    pay_in_sandbox(web_stack, order)
+    oid = order["order_id"]
+    call(
+        web_stack,
+        "POST",
+        f"/staff/orders/{oid}/review",
+        {"decision": "SURCHARGE", "surcharge_cents": 4000, "note": "A heart face needs a new die."},
+        token=staff,
+    )
+    sign_in(page, "browser-declines", to=f"/shop/orders/{oid}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Decline (cancel and refund)").click()
+    page.get_by_text("refunded $139.00").wait_for()
+    assert page.get_by_text("Cancelled").first.is_visible()
+
+
+def test_a_customer_cancels_an_unpaid_order(page: Any, web_stack: RunningStack) -> None:
+    order = place_ring(web_stack, token_for(web_stack, "browser-cancels")).json
+    sign_in(page, "browser-cancels", to=f"/shop/orders/{order['order_id']}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel the order").click()
+    page.get_by_text("Cancelled").first.wait_for()
+    assert page.get_by_role("link", name="Pay now").count() == 0
