@@ -8,7 +8,7 @@ PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null
 
 .PHONY: install run test lint layers format typecheck cfn-lint openapi openapi-check pytest unit \
 	integration e2e fuzz load bench soak build validate clean web-install web-types web-check \
-	web-build browser
+	web-build web-test browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -24,8 +24,8 @@ run: install
 	$(PY) -m infra.local
 
 ## Everything CI checks: lint, import contracts, types, template, OpenAPI freshness, the web
-## apps' generated types and TypeScript, all tests (the browser tests included).
-test: install lint layers typecheck cfn-lint openapi-check web-check pytest
+## apps' generated types, TypeScript and Vitest, all tests (the browser tests included).
+test: install lint layers typecheck cfn-lint openapi-check web-check web-test pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -70,6 +70,10 @@ web-types: web-install
 ## The generated types match openapi.json, and TypeScript (strict) finds no error.
 web-check: web-install
 	cd web && npm run --silent check-types && npm run --silent typecheck
+
+## Component tests (Vitest) where logic lives in the browser: the storefront's range echo.
+web-test: web-install
+	cd web && npm run --silent test
 
 web-build: install web-install
 	$(PY) -m infra.local.webapps
