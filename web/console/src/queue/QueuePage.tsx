@@ -1,11 +1,11 @@
 import { useEffect, useState } from "react";
-import Alert from "@cloudscape-design/components/alert";
 import Button from "@cloudscape-design/components/button";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Table from "@cloudscape-design/components/table";
 import { asApiError, calendarDate, localTime, must, type ApiError, type Schemas } from "@atelier/api";
+import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { useConsole } from "../context";
 
 type Summary = Schemas["StaffOrderSummary"];
@@ -40,7 +40,7 @@ export function QueuePage() {
       loading={items === null && error === null}
       loadingText="Loading the queue"
       items={items ?? []}
-      empty={error ? <Alert type="error">{error.message}</Alert> : "No request is waiting for review."}
+      empty={error ? <ApiErrorAlert error={error} onReload={() => setRound((n) => n + 1)} /> : "No request is waiting for review."}
       columnDefinitions={[
         { id: "order", header: "Order", cell: (o) => <Link>{o.order_id}</Link> },
         { id: "product", header: "Product", cell: (o) => o.product_name },
