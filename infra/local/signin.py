@@ -27,6 +27,7 @@ from infra.local.tokens import issue_token, usable_subject
 SIGNIN, SIGNOUT = "/_local/signin", "/_local/signout"
 COOKIE = "atelier_local_signin"
 APPS = {"shop": "customer", "console": "staff"}  # the role each app signs in as by default
+_PATH = re.compile(r"/[\x21-\x7e]*")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 
 
@@ -36,7 +37,13 @@ class _Clock(Protocol):
 
 def safe_return(app: str, target: str | None) -> str:
     """Only a path inside the app: never another site (an open redirect)."""
-    if not target or not target.startswith(f"/{app}/") or "//" in target or "\\" in target:
+    if (
+        not target
+        or not _PATH.fullmatch(target)  # printable ASCII only: nothing to split a header with
+        or not target.startswith(f"/{app}/")
+        or "//" in target
+        or "\\" in target
+    ):
         return f"/{app}/"
     return target.split("#", 1)[0]
 

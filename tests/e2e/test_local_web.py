@@ -105,7 +105,10 @@ def test_staff_signed_in_locally_reach_the_staff_routes(stack: RunningStack) -> 
     assert queue.status == 200, queue.raw
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/console/"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/console/", "/shop/\r\nSet-Cookie: a=b"],
+)
 def test_the_sign_in_only_returns_inside_the_app_that_asked(
     stack: RunningStack, target: str
 ) -> None:
