@@ -7,7 +7,8 @@ SAM_VENV ?= .venv-sam
 PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1)
 
 .PHONY: install run test lint layers format typecheck cfn-lint openapi openapi-check pytest unit \
-	integration e2e fuzz load bench soak build validate deploy-web clean
+	integration e2e fuzz load bench soak build validate deploy-web clean web-install web-types \
+	web-check web-build web-test browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -22,8 +23,9 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m infra.local
 
-## Everything CI checks: lint, import contracts, types, template, OpenAPI freshness, all tests.
-test: install lint layers typecheck cfn-lint openapi-check pytest
+## Everything CI checks: lint, import contracts, types, template, OpenAPI freshness, the web
+## apps' generated types, TypeScript and Vitest, all tests (the browser tests included).
+test: install lint layers typecheck cfn-lint openapi-check web-check web-test pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -52,8 +54,35 @@ openapi: install
 openapi-check: install
 	$(PY) -m infra.openapi --check
 
-pytest: install
+pytest: install web-install
 	$(PY) -m pytest
+
+## The web apps (web/, docs/web.md): npm packages from the committed lock file, no global
+## installs. The local stack builds the apps itself on first visit; web-build does it now.
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web-install: web/node_modules/.package-lock.json
+
+## Regenerate web/api/src/schema.d.ts from shared/atelier/api/openapi.json (after make openapi).
+web-types: web-install
+	cd web && npm run --silent generate
+
+## The generated types match openapi.json, and TypeScript (strict) finds no error.
+web-check: web-install
+	cd web && npm run --silent check-types && npm run --silent typecheck
+
+## Component tests (Vitest) where logic lives in the browser: the storefront's range echo.
+web-test: web-install
+	cd web && npm run --silent test
+
+web-build: install web-install
+	$(PY) -m infra.local.webapps
+
+## The web apps in Chromium (Playwright, Debian's /usr/bin/chromium) against a fresh stack.
+browser: install web-install
+	$(PY) -m pytest tests/browser -m browser
 
 unit: install
 	$(PY) -m pytest -m unit

@@ -135,18 +135,18 @@ def read_stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
 
 
 def app_config(app: str, outputs: StackOutputs) -> dict[str, Any]:
-    """What `/<app>/config.json` holds: where the API is and how to sign in. Nothing secret:
-    the clients are public (PKCE), and everything here is visible in the browser anyway."""
+    """What `/<app>/config.json` holds, in the shape `web/api/src/auth.ts` reads
+    (`AppConfig`): where the API is and how to sign in. Nothing secret: the clients are public
+    (PKCE), and everything here is visible in the browser anyway."""
     app_url = f"{outputs.web_url}/{app}/"
     return {
-        "app": app,
-        "apiUrl": outputs.api_url,
+        "apiBaseUrl": outputs.api_url,
         "auth": {
             "kind": "cognito",
             "domain": outputs.auth_domain,
             "clientId": outputs.client_ids[app],
             "redirectUri": app_url,
-            "logoutUri": app_url,
+            "signOutUri": app_url,
             "scopes": list(SCOPES),
         },
     }

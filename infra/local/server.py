@@ -31,6 +31,7 @@ from infra.local.paypage import SandboxPayPage
 from infra.local.resources import CreatedResource, create_resources
 from infra.local.runtime import MOTO_LOCK, FunctionHost
 from infra.local.seed import SEED_CATALOG, SeedError, seed_catalog
+from infra.local.signin import LocalSignIn
 from infra.local.streams import StreamDelivery
 from infra.local.template import (
     DEFAULT_WEBHOOK_SECRET,
@@ -39,6 +40,7 @@ from infra.local.template import (
     read_stack,
 )
 from infra.local.tokens import DEFAULT_SECRET
+from infra.local.webapps import WebApps
 
 log = logging.getLogger("local_stack")
 PUMP_INTERVAL_S = 0.3
@@ -252,10 +254,16 @@ class LocalStack:
         )
 
         pay_page = self._pay_page(gateway, clock)
+        sign_in = LocalSignIn(secret=self.settings.jwt_secret, clock=clock)
+        web = WebApps(moto_url=self.moto_url)
 
         def app(request: HttpRequest) -> HttpResponse:
             if SandboxPayPage.owns(request.raw_path):
                 return pay_page.handle(request)
+            if LocalSignIn.owns(request.raw_path):
+                return sign_in.handle(request)
+            if WebApps.owns(request.raw_path):
+                return web.handle(request)
             if ControlApi.owns(request.raw_path):
                 return control.handle(request)
             return gateway.handle(request)
@@ -455,7 +463,9 @@ class LocalStack:
         try:
             template = load_template_file(path)
             declared = template.get("Parameters") or {}
-            overrides = {name: os.environ[name] for name in declared if name in os.environ}
+            defaults = local_parameter_defaults(self.api_url)
+            overrides = {name: value for name, value in defaults.items() if name in declared}
+            overrides.update({name: os.environ[name] for name in declared if name in os.environ})
             context = StackContext(
                 region=self.settings.region,
                 account_id=ACCOUNT_ID,
@@ -615,6 +625,8 @@ class LocalStack:
                 f"route(s){schedules}{rules}, {state}"
             )
         lines += [
+            f"  Shop         {api}/shop/   (built on first visit)",
+            f"  Console      {api}/console/",
             f"  Catalog      {len(self.seeded)} products seeded",
             f"  Token        curl -s -X POST {api}/_local/token "
             '-d \'{"sub": "customer-1", "email": "customer@example.com"}\'',
@@ -624,6 +636,18 @@ class LocalStack:
             "",
         ]
         return "\n".join(lines)
+
+
+def local_parameter_defaults(api_url: str) -> dict[str, str]:
+    """Template parameters whose Default names the cloud's or a dev server's origin, set to
+    this stack's own: the web apps are served here (/shop/, /console/), so the bucket's CORS
+    (the browser's presigned POST) and the payment's return address must name this origin.
+    An environment variable of the parameter's name still wins."""
+    return {
+        "StorefrontOrigin": api_url,
+        "CheckoutSuccessUrl": f"{api_url}/shop/orders/{{order_id}}?paid=1",
+        "CheckoutCancelUrl": f"{api_url}/shop/orders/{{order_id}}",
+    }
 
 
 def resident_memory_mb() -> float:

@@ -125,14 +125,13 @@ def test_each_app_gets_its_files_and_a_config_json_from_the_stack(
     }
     config = json.loads(s3.get_object(Bucket=BUCKET, Key="console/config.json")["Body"].read())
     assert config == {
-        "app": "console",
-        "apiUrl": OUTPUTS["ApiUrl"],
+        "apiBaseUrl": OUTPUTS["ApiUrl"],
         "auth": {
             "kind": "cognito",
             "domain": OUTPUTS["UserPoolDomain"],
             "clientId": "console-client-id",
             "redirectUri": "https://d111111abcdef8.cloudfront.net/console/",
-            "logoutUri": "https://d111111abcdef8.cloudfront.net/console/",
+            "signOutUri": "https://d111111abcdef8.cloudfront.net/console/",
             "scopes": ["openid", "email", "profile"],
         },
     }

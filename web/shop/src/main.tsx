@@ -1,0 +1,31 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { Session, createApi, loadConfig } from "@atelier/api";
+import { ShopProvider } from "./app";
+import { Shop } from "./shop";
+import "./styles.css";
+
+async function start(): Promise<void> {
+  const root = createRoot(document.getElementById("root")!);
+  try {
+    const config = await loadConfig(import.meta.env.BASE_URL);
+    const session = new Session("shop", config.auth);
+    await session.start();
+    const api = createApi({
+      baseUrl: config.apiBaseUrl,
+      token: () => session.token(),
+      onSessionEnded: () => session.clear(),
+    });
+    root.render(
+      <StrictMode>
+        <ShopProvider api={api} session={session}>
+          <Shop />
+        </ShopProvider>
+      </StrictMode>,
+    );
+  } catch {
+    root.render(<p role="alert">The shop could not start. Reload the page to try again.</p>);
+  }
+}
+
+void start();
