@@ -118,6 +118,14 @@ class IndexWrite:
     index: str
     writes: int  # index entries put or deleted
     units: float  # write request units they cost
+    # The units by the index partition key value each entry was written under (a changed key
+    # writes both the old partition, its delete, and the new one, its put).
+    partitions: tuple[tuple[str, float], ...] = ()
+
+
+def _partition(index: IndexSpec, entry: Mapping[str, Any]) -> str:
+    value = entry[index.keys[0]]
+    return str(next(iter(value.values())) if isinstance(value, Mapping) else value)
 
 
 def index_write_cost(
@@ -137,8 +145,17 @@ def index_write_cost(
         return IndexWrite(index.name, 0, 0.0)
     if old is None or new is None:
         present = old if new is None else new
-        return IndexWrite(index.name, 1, write_units(item_size(present)))
+        assert present is not None
+        units = write_units(item_size(present))
+        return IndexWrite(index.name, 1, units, ((_partition(index, present), units),))
     key_changed = any(old.get(k) != new.get(k) for k in index.keys)
     if key_changed:
-        return IndexWrite(index.name, 2, write_units(item_size(old)) + write_units(item_size(new)))
-    return IndexWrite(index.name, 1, write_units(item_size(new)))
+        removed, added = write_units(item_size(old)), write_units(item_size(new))
+        return IndexWrite(
+            index.name,
+            2,
+            removed + added,
+            ((_partition(index, old), removed), (_partition(index, new), added)),
+        )
+    units = write_units(item_size(new))
+    return IndexWrite(index.name, 1, units, ((_partition(index, new), units),))

@@ -54,6 +54,9 @@ class Request:
     write_units: float = 0.0  # on the table
     index_write_units: float = 0.0  # on its global secondary indexes
     index_writes: int = 0
+    # GSI write units by "index partition key value" ("ByStatus STATUS#PAID"): where a hot
+    # partition would throttle (bench/scale.py).
+    index_partitions: dict[str, float] = field(default_factory=dict)
     items_written: int = 0
     index: str | None = None  # the index a Query read, if any
     partition: str | None = None  # the partition key value a GetItem or Query asked for
@@ -231,6 +234,9 @@ class Meter:
                 cost = index_write_cost(index, before, after, table.keys)
                 request.index_writes += cost.writes
                 request.index_write_units += cost.units
+                for partition, units in cost.partitions:
+                    name = f"{index.name} {partition}"
+                    request.index_partitions[name] = request.index_partitions.get(name, 0) + units
 
     # ------------------------------------------------------------------ out-of-band reads
 

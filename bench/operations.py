@@ -40,6 +40,8 @@ class Usage:
     index_writes: int
     by_table: dict[str, tuple[float, float]]  # table -> (read units, write units incl. GSIs)
     catalog_reads: int
+    # GSI write units by index and partition key value (see Request.index_partitions)
+    by_index_partition: Counter[str]
 
     @classmethod
     def of(cls, requests: Iterable[Request]) -> Usage:
@@ -66,6 +68,7 @@ class Usage:
                 if r.operation in READ_OPERATIONS
                 and (r.partition or "").startswith(("PRODUCT#", "CATALOG#"))
             ),
+            by_index_partition=sum((Counter(r.index_partitions) for r in taken), Counter()),
         )
 
     @property
@@ -105,6 +108,7 @@ class Lifecycle:
     routes: dict[str, list[str]]  # per function, each invocation's label (see stack)
     events_published: int
     emails_sent: int
+    emails_when_paid: int  # of those, the ones sent by the time the payment was applied
 
 
 @dataclass
@@ -475,6 +479,9 @@ def _lifecycle(stack: Stack, flows: Flows, *, review: bool) -> Lifecycle:
         _expect(stack.call("GET", f"/orders/{order['order_id']}"), 200, "GET order")
         flows.clock.advance(minutes=20)
         _expect(flows.pay(order), 200, "pay")
+        emails_when_paid = meter.other_calls["sesv2.SendEmail"] - before_other.get(
+            "sesv2.SendEmail", 0
+        )
         if review:
             flows.clock.advance(hours=3)
             _expect(flows.review(order, "ACCEPT"), 200, "review")
@@ -502,6 +509,7 @@ def _lifecycle(stack: Stack, flows: Flows, *, review: bool) -> Lifecycle:
         routes=routes,
         events_published=other["eventbridge.events"],
         emails_sent=other["sesv2.SendEmail"],
+        emails_when_paid=emails_when_paid,
     )
 
 

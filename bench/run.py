@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO, TypeVar
 
-from bench import coldstart, cost, operations, size, sweep, warm
+from bench import coldstart, cost, operations, scale, size, sweep, warm
 from bench.env import ROOT, template_model
 from bench.report import Budget, Table, kib, ms, us
 
@@ -354,6 +354,30 @@ class Bench:
                 )
         self.print()
 
+    def scale(self, report: scale.ScaleReport) -> None:
+        self.print(
+            "== Scale on paper: the growth at which each limit is reached (docs/scale.md) =="
+        )
+        for line in scale.report_lines(report):
+            self.print(line)
+        table = Table("limit", "at the design point's peak", "reached at", "what lifts it")
+        for limit in sorted(report.limits, key=lambda limit: limit.headroom):
+            table.add(limit.name, limit.per_order_at_peak, f"{limit.headroom:,.0f}x", limit.lift)
+        self.print(table.render())
+        self.print()
+        first, partition = report.first, report.first_dynamodb
+        self.budgets.append(
+            Budget("scale.first_limit_x", f"{first.headroom:.0f}", "100", first.headroom >= 100)
+        )
+        self.budgets.append(
+            Budget(
+                "scale.dynamodb_partition_x",
+                f"{partition.headroom:.0f}",
+                f"{scale.SHARDING_THRESHOLD:.0f}",
+                partition.headroom >= scale.SHARDING_THRESHOLD,
+            )
+        )
+
     def size(self, report: size.SizeReport) -> None:
         origin = f".aws-sam/build of {report.built_at}" if report.built_at else "source folders"
         self.print(f"== Deployment size ({origin}) ==")
@@ -415,6 +439,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         bench.warm(timed)
     if costs:
         bench.cost(costs)
+    if counted:
+        bench.scale(scale.analyse(counted.lifecycles))
     if sized:
         bench.size(sized)
     elapsed = time.perf_counter() - started
