@@ -504,9 +504,12 @@ class Redriver:
     def _reinvoke(
         self, url: str, report: Report, dry_run: bool, limit: int | None, from_table: bool
     ) -> None:
-        held: list[str] = []  # receipt handles of messages left in the queue: made visible again
+        # Receipt handles of messages received and not deleted: visible again at the end, so
+        # what is left (or was never reached) does not hide for the visibility timeout.
+        held: list[str] = []
         try:
             for messages in self._batches(url, limit, report):
+                held += [m["ReceiptHandle"] for m in messages]
                 for message in messages:
                     outcome = self._one(message, dry_run, from_table)
                     self._record(report, outcome)
@@ -514,8 +517,7 @@ class Redriver:
                         self.sqs.delete_message(
                             QueueUrl=url, ReceiptHandle=message["ReceiptHandle"]
                         )
-                    else:
-                        held.append(message["ReceiptHandle"])
+                        held.remove(message["ReceiptHandle"])
                     if outcome.action == "failed":
                         report.notes.append(
                             "stopped at the first failure: fix its cause, then run again"
