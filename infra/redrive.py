@@ -27,7 +27,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -511,7 +511,7 @@ class Redriver:
             for messages in self._batches(url, limit, report):
                 held += [m["ReceiptHandle"] for m in messages]
                 for message in messages:
-                    outcome = self._one(message, dry_run, from_table)
+                    outcome = self._with_age(message, self._one(message, dry_run, from_table))
                     self._record(report, outcome)
                     if outcome.action == "redriven":
                         self.sqs.delete_message(
@@ -526,6 +526,16 @@ class Redriver:
         finally:
             for handle in held:
                 self._release(url, handle)
+
+    def _with_age(self, message: Mapping[str, Any], outcome: Outcome) -> Outcome:
+        """How long ago it was dead-lettered: an old reminder may be better left unsent."""
+        sent = (message.get("Attributes") or {}).get("SentTimestamp")
+        if not sent:
+            return outcome
+        age = self.now() - datetime.fromtimestamp(int(sent) / 1000, UTC)
+        hours = max(0, int(age.total_seconds() // 3600))
+        told = f"dead-lettered {hours // 24} d {hours % 24} h ago"
+        return replace(outcome, detail=f"{outcome.detail}; {told}" if outcome.detail else told)
 
     def _one(self, message: Mapping[str, Any], dry_run: bool, from_table: bool) -> Outcome:
         message_id = str(message["MessageId"])

@@ -344,6 +344,7 @@ def test_a_dry_run_lists_ids_and_types_invokes_nothing_and_leaves_every_message_
     assert [o.action for o in report.outcomes] == ["would-redrive"] * 2
     assert visible(sqs, url) == 2  # released at once, not after the visibility timeout
     assert all(f"OrderPlaced {placed.event_id}" in line for line in lines)
+    assert all("dead-lettered 0 d 0 h ago" in line for line in lines)
     for personal in ("Ada", "ada@example.com", "Main St", "555"):
         assert personal not in "\n".join(lines)
 
@@ -387,13 +388,15 @@ def test_messages_no_sender_writes_or_naming_another_function_are_left_in_the_qu
     url = locator.physical_id("NotifierDeadLetterQueue")
     sqs.send_message(QueueUrl=url, MessageBody="not json")
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"hello": "world"}))
-    dead_lettered_by_lambda(sqs, url, bus_event(placed), locator.physical_id("StaffApiFunction"))
+    staff_api = locator.physical_id("StaffApiFunction")
+    dead_lettered_by_lambda(sqs, url, bus_event(placed), staff_api)
+    dead_lettered_by_eventbridge(sqs, url, bus_event(placed), staff_api)
 
     report = redriver("notifier", locator, sqs, invoker).run()
 
-    assert [o.action for o in report.outcomes] == ["left"] * 3
-    assert "sends no such failure here" in report.outcomes[2].detail
-    assert not report.ok and invoker.calls == [] and visible(sqs, url) == 3
+    assert [o.action for o in report.outcomes] == ["left"] * 4
+    assert all("sends no such failure here" in o.detail for o in report.outcomes[2:])
+    assert not report.ok and invoker.calls == [] and visible(sqs, url) == 4
 
 
 # ---------------------------------------------------------------------------- evidence
