@@ -202,6 +202,7 @@ class StackLocator:
     stack: str
     _stage: str | None = field(default=None, init=False)
     _read: bool = field(default=False, init=False)
+    _ids: dict[str, str] = field(default_factory=dict, init=False)  # asked once per resource
 
     @property
     def name(self) -> str:
@@ -221,6 +222,11 @@ class StackLocator:
         return self._stage
 
     def physical_id(self, logical_id: str) -> str:
+        if logical_id not in self._ids:
+            self._ids[logical_id] = self._describe(logical_id)
+        return self._ids[logical_id]
+
+    def _describe(self, logical_id: str) -> str:
         try:
             answer = self.cloudformation.describe_stack_resource(
                 StackName=self.stack, LogicalResourceId=logical_id
@@ -564,6 +570,10 @@ class Redriver:
                 return self._invoke(message_id, "eventbridge-event", function, body, dry_run)
         except _Leave as leave:
             return Outcome(message_id, "unrecognized", "left", detail=str(leave))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return Outcome(
+                message_id, "unrecognized", "left", detail=f"malformed ({type(exc).__name__})"
+            )
         return Outcome(message_id, "unrecognized", "left", detail="not a shape any sender writes")
 
     def _function_for(self, kinds: tuple[SenderKind, ...], named: str | None) -> str:
@@ -574,6 +584,8 @@ class Redriver:
             if named not in candidates:
                 raise _Leave(f"it names function {named}, which sends no such failure here")
             return named
+        if not candidates:
+            raise _Leave("no function sends that kind of failure to this queue")
         if len(candidates) != 1:
             raise _Leave("it names no function, and more than one sends here")
         return next(iter(candidates))
@@ -875,6 +887,15 @@ def main(argv: Sequence[str] | None = None, session: Any = None) -> int:
         report = redriver.run(dry_run=args.dry_run, limit=args.max, from_table=args.from_table)
     except RedriveError as exc:
         print(f"redrive: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # an AWS error mid-run: what was not deleted stays in the queue
+        if not type(exc).__module__.startswith("botocore"):
+            raise
+        print(
+            f"redrive: {args.queue}: AWS answered {_reason(exc)}; nothing more was done, "
+            "and every message not reported redriven is still in the queue",
+            file=sys.stderr,
+        )
         return 2
     for note in report.notes:
         print(note)

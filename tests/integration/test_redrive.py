@@ -399,6 +399,26 @@ def test_messages_no_sender_writes_or_naming_another_function_are_left_in_the_qu
     assert not report.ok and invoker.calls == [] and visible(sqs, url) == 4
 
 
+def test_a_stream_batch_record_in_the_wrong_queue_or_malformed_is_left(
+    locator: Emulated, sqs: Any, invoker: HostInvoker
+) -> None:
+    batch = {"DDBStreamBatchInfo": {"shardId": "shardId-1"}}
+    notifier_dlq = locator.physical_id("NotifierDeadLetterQueue")
+    relay_dlq = locator.physical_id("EventRelayDeadLetterQueue")
+    sqs.send_message(QueueUrl=notifier_dlq, MessageBody=json.dumps(batch))
+    sqs.send_message(QueueUrl=relay_dlq, MessageBody=json.dumps(batch))
+
+    wrong = redriver("notifier", locator, sqs, invoker).run()
+    malformed = redriver("event-relay", locator, sqs, invoker, streams=streams_client()).run()
+
+    assert [(o.action, o.detail) for o in wrong.outcomes] == [
+        ("left", "no function sends that kind of failure to this queue; dead-lettered 0 d 0 h ago")
+    ]
+    assert [o.action for o in malformed.outcomes] == ["left"]
+    assert malformed.outcomes[0].detail.startswith("malformed (KeyError)")
+    assert invoker.calls == [] and visible(sqs, notifier_dlq) == visible(sqs, relay_dlq) == 1
+
+
 # ---------------------------------------------------------------------------- evidence
 
 
@@ -794,3 +814,28 @@ def test_the_command_refuses_a_prod_stage_without_the_flag(
     assert redrive.main(["notifier", "--stack", "atelier-shop", "--dry-run"], session) == 2
     assert "is production: pass --i-know-this-is-prod" in capsys.readouterr().err
     assert session.asked == ["cloudformation"]
+
+
+def test_a_stack_names_its_queues_by_url_and_its_stage_once_asked(sqs: Any) -> None:
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    body = {
+        "Parameters": {"Stage": {"Type": "String"}},
+        "Resources": {"NotifierDeadLetterQueue": {"Type": "AWS::SQS::Queue"}},
+    }
+    cloudformation.create_stack(
+        StackName="atelier-staging",
+        TemplateBody=json.dumps(body),
+        Parameters=[{"ParameterKey": "Stage", "ParameterValue": "staging"}],
+    )
+    asked: list[str] = []
+    cloudformation.meta.events.register(
+        "before-call.cloudformation", lambda model, **_: asked.append(model.name)
+    )
+    stack = StackLocator(cloudformation, "atelier-staging")
+
+    url = stack.physical_id("NotifierDeadLetterQueue")
+    assert stack.physical_id("NotifierDeadLetterQueue") == url
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    assert stack.stage == "staging" and stack.stage == "staging"
+    assert asked == ["DescribeStackResource", "DescribeStacks"]
+    assert not is_prod(stack.name, stack.stage)
