@@ -7,8 +7,8 @@ SAM_VENV ?= .venv-sam
 PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null | sort -V | tail -n 1)
 
 .PHONY: install run test lint layers format typecheck cfn-lint openapi openapi-check pytest unit \
-	integration e2e fuzz load bench soak build validate deploy-web clean web-install web-types \
-	web-check web-build web-test browser
+	integration e2e fuzz load bench soak build validate deploy-web redrive clean web-install \
+	web-types web-check web-build web-test browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -137,6 +137,14 @@ build: $(SAM_VENV)/.installed
 STACK ?=
 deploy-web: install
 	$(PY) -m infra.deploy_web $(if $(STACK),--stack $(STACK)) $(DEPLOY_WEB_ARGS)
+
+## Move a dead-letter queue's messages back to where they are processed (docs/redrive.md):
+## QUEUE=notifier|event-relay|evidence-upload, DRY_RUN=1 lists what would move, STACK as for
+## deploy-web, REDRIVE_ARGS for the rest (--max N, --from-table, --i-know-this-is-prod).
+QUEUE ?=
+DRY_RUN ?=
+redrive: install
+	$(PY) -m infra.redrive $(QUEUE) $(if $(STACK),--stack $(STACK)) $(if $(DRY_RUN),--dry-run) $(REDRIVE_ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
