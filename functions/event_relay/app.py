@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from atelier.bootstrap import Container, get_container
 from atelier.entry import lambda_entry
 from atelier.observability import logger
+from atelier.services.figures import count_figures
 
 
 @lambda_entry(needs=("event_bus_name",))
@@ -35,6 +36,8 @@ def lambda_handler(
                 error_type=type(exc).__name__,
             )
             return {"batchItemFailures": [{"itemIdentifier": stream.get("SequenceNumber")}]}
+        # Counted once published: Lambda retries from the reported record, not before it.
+        count_figures(domain_event)
         logger.info(
             "event published",
             event_id=domain_event.event_id,

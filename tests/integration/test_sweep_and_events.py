@@ -179,6 +179,39 @@ def test_a_failed_put_is_reported_so_lambda_retries_from_that_record(
     assert len(set(ids)) == 2  # every event arrived; the re-sent one is a duplicate by id
 
 
+def test_the_relay_counts_the_business_figures_of_what_it_published_once(
+    stack, container, place, monkeypatch, bus_queue
+):
+    """A record the bus refused is not counted; Lambda's retry from it counts it once."""
+    from atelier.adapters.eventbridge import EventBridgePublisher
+    from atelier.domain.errors import ServiceUnavailableError
+    from atelier.observability import metrics
+
+    place()
+    place()
+    real_publish = EventBridgePublisher.publish
+    failures = {"left": 1}
+
+    def flaky(self, event):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ServiceUnavailableError("bus down")
+        return real_publish(self, event)
+
+    monkeypatch.setattr(EventBridgePublisher, "publish", flaky)
+    metrics.clear_metrics()  # metrics are disabled here, so what was counted stays readable
+    records, result = relay_stream(stack, container)
+    assert result["batchItemFailures"]
+    assert "OrdersPlaced" not in metrics.metric_set
+
+    FunctionHost(stack.functions).invoke(
+        stack.functions["EventRelayFunction"], {"Records": records}
+    )
+    counted = {name: list(m["Value"]) for name, m in metrics.metric_set.items()}
+    assert counted == {"OrdersPlaced": [1.0, 1.0]}
+    metrics.clear_metrics()
+
+
 def test_the_due_index_holds_only_open_deadlines(place, container, clock):
     order = place()
     due = list(container.orders.due("PAYMENT", clock.now() + timedelta(days=2)))
