@@ -21,6 +21,10 @@ _CUTOFF = re.compile(_CUTOFF_PATTERN)
 # underscores between them, and a fraction of zeros only ("2.00" is 2, "2.5" is refused).
 _INTEGER = re.compile(r"([+-]?[0-9]+(?:_[0-9]+)*)(?:\.0+)?")
 _NOT_AN_INTEGER = "Input should be a valid integer, unable to parse string as an integer"
+# What pydantic-core trims around a number: Unicode's White_Space, which leaves out the four
+# control separators U+001C-U+001F that Python's str.strip() also removes.
+_WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+_WHITE_SPACE += "\u2028\u2029\u202f\u205f\u3000"
 
 
 class ConfigurationError(RuntimeError):
@@ -156,7 +160,7 @@ def get_settings() -> Settings:
 
 
 def _integer(text: str) -> int | None:
-    match = _INTEGER.fullmatch(text.strip())
+    match = _INTEGER.fullmatch(text.strip(_WHITE_SPACE))
     return int(match.group(1)) if match else None
 
 
