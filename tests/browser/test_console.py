@@ -1,31 +1,63 @@
-"""The staff console's signed-in shell in Chromium: the plumbing its screens will build on."""
+"""The staff console in Chromium: the queues, an order and its actions, claims, the catalog,
+design export and erasure, each journey setting up its own data through the API."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from infra.local.launcher import RunningStack
 from tests.browser.conftest import shoot, sign_in
-from tests.e2e.conftest import pay_in_sandbox, place_ring, token_for
+from tests.e2e.conftest import call, pay_in_sandbox, place_ring, token_for
 
 pytestmark = pytest.mark.browser
+
+
+def paid_order(stack: RunningStack, customer: str, **customization: str) -> str:
+    """An order placed and paid through the API: out of range lands IN_REVIEW, in range
+    IN_PRODUCTION."""
+    order = place_ring(stack, token_for(stack, customer), customization=customization).json
+    pay_in_sandbox(stack, order)
+    return str(order["order_id"])
+
+
+def staff_read(stack: RunningStack, order_id: str) -> dict[str, Any]:
+    staff = token_for(stack, "browser-console-check", "staff")
+    reply = call(stack, "GET", f"/staff/orders/{order_id}", token=staff)
+    assert reply.status == 200, reply.raw
+    return dict(reply.json)
+
+
+def find_in_queue(page: Any, order_id: str) -> Any:
+    """The order's link in the queue shown, paging on with the API's cursors until it is found."""
+    link = page.get_by_role("link", name=order_id, exact=True)
+    for _ in range(20):
+        page.get_by_role("table").get_by_role("row").nth(1).wait_for()
+        if link.count():
+            return link
+        page.get_by_role("button", name="Next page").click()
+    raise AssertionError(f"{order_id} is not in the queue")
+
+
+def described(control: Any) -> str:
+    """The text of what describes a form control (a FormField's description, error, ...)."""
+    ids = (control.get_attribute("aria-describedby") or "").split()
+    return " ".join(control.page.locator(f"[id='{i}']").inner_text() for i in ids)
 
 
 def test_staff_sign_in_to_the_console_and_see_the_review_queue(
     page: Any, web_stack: RunningStack
 ) -> None:
-    customer = token_for(web_stack, "browser-queue-customer")
-    order = place_ring(web_stack, customer, customization={"color": "platinum"}).json
-    pay_in_sandbox(web_stack, order)
+    order_id = paid_order(web_stack, "browser-queue-customer", color="platinum")
 
     page.goto("/console/")  # no token in memory: straight to the sign-in page
     page.get_by_role("heading", name="Sign in to the staff console").wait_for()
     assert page.get_by_label("Staff", exact=True).is_checked()
     sign_in(page, "browser-staff-1", app="console", role="Staff")
     page.get_by_role("heading", name="Review queue").wait_for()
-    page.get_by_role("cell", name=order["order_id"]).wait_for()
+    find_in_queue(page, order_id).wait_for()
     shoot(page, "console-review-queue")
 
 
@@ -35,3 +67,69 @@ def test_a_customer_cannot_reach_the_consoles_data(page: Any, web_stack: Running
     page.get_by_text("This route is for the shop's staff.").wait_for()  # the API's own 403
     assert page.get_by_text("ord_").count() == 0
     shoot(page, "console-customer-refused")
+
+
+def test_staff_find_an_out_of_range_order_and_accept_it_with_a_surcharge(
+    page: Any, web_stack: RunningStack
+) -> None:
+    order_id = paid_order(web_stack, "browser-console-surcharge", color="emerald green")
+    sign_in(page, "browser-designer-2", app="console", role="Staff")
+    page.get_by_role("heading", name="Review queue").wait_for()
+    find_in_queue(page, order_id).click()
+
+    page.get_by_role("heading", name=order_id).wait_for()
+    assert page.get_by_text("Outside the piece's range").is_visible()
+    assert page.get_by_text("emerald green").first.is_visible()
+    shoot(page, "console-order-in-review")
+    page.get_by_role("button", name="Accept with a surcharge").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Surcharge (USD)").fill("25.50")
+    dialog.get_by_label("Note for the customer").fill("Emerald green needs a special enamel.")
+    shoot(page, "console-surcharge-modal")
+    dialog.get_by_role("button", name="Ask for the surcharge").click()
+    page.get_by_text("The customer is asked to pay the surcharge").wait_for()
+    assert page.get_by_text(re.compile(r"\$25\.50 asked, due")).is_visible()
+    # The dollars typed went to the API as integer cents.
+    surcharge = staff_read(web_stack, order_id)["review"]["surcharge"]
+    assert surcharge["cents"] == 2550
+    assert surcharge["note"] == "Emerald green needs a special enamel."
+
+
+def test_staff_ship_an_order_and_record_its_delivery(page: Any, web_stack: RunningStack) -> None:
+    order_id = paid_order(web_stack, "browser-console-ship", style="round", color="silver")
+    sign_in(page, "browser-workshop", app="console", role="Staff", to="/console/?status=IN_PRODUCTION")
+    page.get_by_role("heading", name="In production").wait_for()
+    row = page.get_by_role("row").filter(has=find_in_queue(page, order_id))
+    assert "working days" in row.inner_text()
+    shoot(page, "console-production-queue")
+    row.get_by_role("link", name=order_id).click()
+
+    page.get_by_role("button", name="Ship", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Carrier").fill("UPS")
+    dialog.get_by_label("Tracking number").fill("1Z999AA10123456784")
+    dialog.get_by_role("button", name="Record the shipment").click()
+    page.get_by_text("Shipped: the customer is emailed").wait_for()
+    assert page.get_by_text("UPS 1Z999AA10123456784").is_visible()
+
+    page.get_by_role("button", name="Record delivery").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delivered").click()
+    page.get_by_text("Delivered: the claim window is open.").wait_for()
+    assert staff_read(web_stack, order_id)["status"] == "DELIVERED"
+    shoot(page, "console-order-delivered")
+
+
+def test_a_delay_date_in_the_past_is_refused_on_its_field(page: Any, web_stack: RunningStack) -> None:
+    order_id = paid_order(web_stack, "browser-console-delay", style="round", color="gold")
+    sign_in(page, "browser-workshop", app="console", role="Staff", to=f"/console/orders/{order_id}")
+    page.get_by_role("button", name="Record a delay").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Reason").fill("The stone setter is out this week.")
+    dialog.get_by_label("Expected ship date").fill("2020/01/06")
+    dialog.get_by_role("button", name="Record the delay").click()
+    problem = dialog.get_by_text("The expected ship date must be a working day after today")
+    problem.wait_for()
+    shoot(page, "console-delay-422")
+    # On the date's field: the FormField's error describes its input (aria-describedby).
+    assert "must be a working day after today" in described(dialog.get_by_label("Expected ship date"))
+    assert staff_read(web_stack, order_id)["delay"] is None

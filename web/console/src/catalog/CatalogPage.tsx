@@ -1,0 +1,1 @@
+export function CatalogPage(_: { productId?: string | null }) { return null; }

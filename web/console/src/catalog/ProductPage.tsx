@@ -1,0 +1,1 @@
+export function ProductPage(_: { productId?: string | null }) { return null; }

@@ -1,0 +1,1 @@
+export function DesignsPage(_: { productId?: string | null }) { return null; }

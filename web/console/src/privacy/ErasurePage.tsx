@@ -1,0 +1,1 @@
+export function ErasurePage(_: { productId?: string | null }) { return null; }
