@@ -4,12 +4,15 @@ design export and erasure, each journey setting up its own data through the API.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
 
 from infra.local.launcher import RunningStack
 from tests.browser.conftest import shoot, sign_in
+from tests.browser.test_storefront import PHOTO, delivered_order
+from tests.e2e.test_claims_flow import post_form
 from tests.e2e.conftest import call, pay_in_sandbox, place_ring, token_for
 
 pytestmark = pytest.mark.browser
@@ -133,3 +136,71 @@ def test_a_delay_date_in_the_past_is_refused_on_its_field(page: Any, web_stack: 
     # On the date's field: the FormField's error describes its input (aria-describedby).
     assert "must be a working day after today" in described(dialog.get_by_label("Expected ship date"))
     assert staff_read(web_stack, order_id)["delay"] is None
+
+
+def submitted_claim_with_a_photo(stack: RunningStack, customer: str) -> tuple[str, str]:
+    """A delivered order whose customer filed a claim with a verified photo, and submitted it
+    (the storefront's own test drives that part in the browser)."""
+    order_id = delivered_order(stack, customer)["order_id"]
+    token = token_for(stack, customer)
+    claim = call(
+        stack,
+        "POST",
+        f"/orders/{order_id}/claims",
+        {"reason": "DAMAGED", "description": "The face arrived scratched."},
+        token=token,
+    ).json
+    base = f"/orders/{order_id}/claims/{claim['claim_id']}"
+    photo = PHOTO.read_bytes()
+    ticket = call(
+        stack,
+        "POST",
+        f"{base}/evidence",
+        {"filename": "scratch.jpg", "content_type": "image/jpeg", "size_bytes": len(photo)},
+        token=token,
+    ).json
+    assert post_form(ticket["url"], ticket["fields"], photo, "image/jpeg") in (200, 204)
+    deadline = time.monotonic() + 10
+    while call(stack, "GET", base, token=token).json["evidence"][0]["status"] == "PENDING":
+        assert time.monotonic() < deadline, "the photo was never verified"
+        time.sleep(0.2)
+    submitted = call(stack, "POST", f"{base}/submit", token=token)
+    assert submitted.json["status"] == "SUBMITTED", submitted.raw
+    return str(order_id), str(claim["claim_id"])
+
+
+def test_staff_see_a_claims_photo_and_approve_a_replacement(
+    page: Any, web_stack: RunningStack
+) -> None:
+    order_id, claim_id = submitted_claim_with_a_photo(web_stack, "browser-console-claimant")
+    sign_in(page, "browser-claims-desk", app="console", role="Staff")
+    page.get_by_role("link", name="Quality claims").click()
+    page.get_by_role("heading", name="Quality claims").wait_for()
+    select = page.get_by_role("radio", name=f"Select claim {claim_id}")
+    for _ in range(20):
+        page.get_by_role("table").get_by_role("row").nth(1).wait_for()
+        if select.count():
+            break
+        page.get_by_role("button", name="Next page").click()
+    select.check()
+
+    photo = page.get_by_role("img", name=re.compile("Photo evidence"))
+    photo.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
+    shoot(page, "console-claim-evidence")
+    page.get_by_role("button", name="Approve", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("radio", name=re.compile("Replace")).check()
+    dialog.get_by_label("Return carrier").fill("UPS")
+    dialog.get_by_label("Shipping cost (USD)").fill("16.00")
+    dialog.get_by_role("button", name="Approve").click()
+    page.get_by_text("Approved: the order is back in production").wait_for()
+    assert page.get_by_text(re.compile(r"UPS RL-.*\$16\.00")).is_visible()
+    assert page.get_by_role("img", name=re.compile("Photo evidence")).is_visible()
+    shoot(page, "console-claim-approved")
+
+    order = staff_read(web_stack, order_id)
+    assert order["status"] == "IN_PRODUCTION"
+    resolution = order["claims"][0]["resolution"]
+    assert resolution["kind"] == "REPLACE"
+    assert resolution["return_label"]["cost_cents"] == 1600

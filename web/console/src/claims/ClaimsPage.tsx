@@ -112,7 +112,9 @@ export function ClaimsPage() {
           claim={selected}
           onReload={pages.reload}
           onDecided={(answer, message) => {
-            setDecided(answer);
+            // The decision's answer carries no evidence links (only the list's does): keep them.
+            const links = new Map(selected.evidence.map((e) => [e.evidence_id, e.download_url]));
+            setDecided({ ...answer, evidence: answer.evidence.map((e) => ({ ...e, download_url: e.download_url ?? links.get(e.evidence_id) ?? null })) });
             setFlash([{ type: "success", content: message, id: "decided", dismissible: true, dismissLabel: "Dismiss", onDismiss: () => setFlash([]) }]);
           }}
         />
@@ -122,7 +124,8 @@ export function ClaimsPage() {
 }
 
 function Evidence({ file }: { file: Claim["evidence"][number] }) {
-  const label = `${file.content_type}, ${Math.round(file.size_bytes / 1024)} KB`;
+  const size = file.size_bytes < 1024 ? `${file.size_bytes} bytes` : `${Math.round(file.size_bytes / 1024)} KB`;
+  const label = `${file.content_type}, ${size}`;
   if (file.status !== "VERIFIED" || !file.download_url) {
     return (
       <Box>
