@@ -204,3 +204,56 @@ def test_staff_see_a_claims_photo_and_approve_a_replacement(
     resolution = order["claims"][0]["resolution"]
     assert resolution["kind"] == "REPLACE"
     assert resolution["return_label"]["cost_cents"] == 1600
+
+
+def test_staff_edit_a_products_range_with_the_apis_errors_on_their_fields(
+    page: Any, web_stack: RunningStack
+) -> None:
+    # A product of the test's own: the seeded ones are what the other journeys order.
+    staff = token_for(web_stack, "browser-catalog-setup", "staff")
+    product = {
+        "product_id": "browser-bar-necklace",
+        "name": "Bar Necklace",
+        "price_cents": 6900,
+        "customization": {
+            "style": {"options": ["slim", "wide"]},
+            "color": {"options": ["silver"]},
+            "expression": {"kind": "text", "max_length": 10, "allowed_pattern": "^[A-Za-z ]*$"},
+            "fixed": {"structure": "a bar on a chain", "material": "silver", "size": "30 mm"},
+        },
+    }
+    created = call(web_stack, "POST", "/staff/products", product, token=staff)
+    assert created.status == 201, created.raw
+
+    sign_in(page, "browser-catalog", app="console", role="Staff")
+    page.get_by_role("link", name="Catalog").click()
+    page.get_by_role("heading", name="Catalog").wait_for()
+    shoot(page, "console-catalog")
+    page.get_by_role("link", name="Bar Necklace").click()
+    page.get_by_label("Name").wait_for()
+    assert page.get_by_label("Price (USD)").input_value() == "69.00"
+
+    page.get_by_label("Price (USD)").fill("74.50")
+    page.get_by_label("Color options").fill("silver\nyellow gold")
+    page.get_by_label("Engraving max length").fill("14")
+    page.get_by_label("Allowed pattern").fill("^[A-Za-z ")  # not a regular expression
+    page.get_by_role("button", name="Save changes").click()
+    pattern = page.get_by_label("Allowed pattern")
+    page.wait_for_function(
+        "el => el.getAttribute('aria-invalid') === 'true'", arg=pattern.element_handle()
+    )
+    assert "not a valid regular expression" in described(pattern)
+    shoot(page, "console-product-422")
+
+    pattern.fill("^[A-Za-z &]*$")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Saved Bar Necklace.").wait_for()
+    listed = call(web_stack, "GET", "/staff/products?limit=100", token=staff).json["items"]
+    saved = next(p for p in listed if p["product_id"] == "browser-bar-necklace")
+    assert saved["price_cents"] == 7450
+    assert saved["customization"]["color"]["options"] == ["silver", "yellow gold"]
+    assert saved["customization"]["expression"] == {
+        "kind": "text",
+        "max_length": 14,
+        "allowed_pattern": "^[A-Za-z &]*$",
+    }

@@ -23,7 +23,8 @@ function names(path: string, field: string): boolean {
 export function fieldError(error: ApiError | null, field: string): string | undefined {
   if (!error) return undefined;
   if (FIELD_OF_CODE[error.code] === field) return error.message;
-  const found = error.fields.filter((f) => names(f.field, field)).map((f) => f.message);
+  // pydantic prefixes a validator's own sentence with "Value error, ".
+  const found = error.fields.filter((f) => names(f.field, field)).map((f) => f.message.replace(/^Value error, /, ""));
   return found.length ? found.join(" ") : undefined;
 }
 
