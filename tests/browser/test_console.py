@@ -257,3 +257,47 @@ def test_staff_edit_a_products_range_with_the_apis_errors_on_their_fields(
         "max_length": 14,
         "allowed_pattern": "^[A-Za-z &]*$",
     }
+
+
+def test_the_design_export_lists_agreed_designs_without_personal_data(
+    page: Any, web_stack: RunningStack
+) -> None:
+    delivered_order(web_stack, "browser-console-designs")  # round, silver, engraved "A & J"
+    sign_in(page, "browser-designs", app="console", role="Staff")
+    page.get_by_role("link", name="Design export").click()
+    page.get_by_role("heading", name="Design export").wait_for()
+    page.get_by_label("Product id").fill("signet-ring")
+    row = page.get_by_role("row").filter(has_text="round").filter(has_text="silver").first
+    row.wait_for()
+    assert "A & J" not in page.get_by_role("table").inner_text()
+    assert page.get_by_text("Ada Lovelace").count() == 0
+    shoot(page, "console-design-export")
+
+
+def test_erasure_asks_for_the_customer_id_before_erasing(
+    page: Any, web_stack: RunningStack
+) -> None:
+    customer = "browser-console-forget-me"
+    token = token_for(web_stack, customer)
+    order_id = place_ring(web_stack, token).json["order_id"]
+    cancelled = call(web_stack, "POST", f"/orders/{order_id}/cancel", token=token)
+    assert cancelled.json["status"] == "CANCELLED", cancelled.raw
+
+    sign_in(page, "browser-privacy", app="console", role="Staff")
+    page.get_by_role("link", name="Customer erasure").click()
+    page.get_by_label("Customer id", exact=True).fill(customer)
+    page.get_by_role("button", name="Erase personal data…").click()
+    dialog = page.get_by_role("dialog")
+    confirm = dialog.get_by_label("Type the customer id to confirm")
+    confirm.fill("browser-console-forget")  # not quite it
+    dialog.get_by_role("button", name="Erase").click()
+    dialog.get_by_text("Type the customer id exactly as above to confirm.").wait_for()
+    shoot(page, "console-erasure-confirm")
+    assert staff_read(web_stack, order_id)["contact"]["name"] == "Ada Lovelace"
+
+    confirm.fill(customer)
+    dialog.get_by_role("button", name="Erase").click()
+    page.get_by_role("heading", name=f"Erasure of {customer}").wait_for()
+    assert page.get_by_role("link", name=order_id).is_visible()
+    assert staff_read(web_stack, order_id)["contact"]["name"] != "Ada Lovelace"
+    shoot(page, "console-erasure-done")
