@@ -12,8 +12,8 @@ import pytest
 from infra.local.launcher import RunningStack
 from tests.browser.conftest import shoot, sign_in
 from tests.browser.test_storefront import PHOTO, delivered_order
-from tests.e2e.test_claims_flow import post_form
 from tests.e2e.conftest import call, pay_in_sandbox, place_ring, token_for
+from tests.e2e.test_claims_flow import post_form
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +100,9 @@ def test_staff_find_an_out_of_range_order_and_accept_it_with_a_surcharge(
 
 def test_staff_ship_an_order_and_record_its_delivery(page: Any, web_stack: RunningStack) -> None:
     order_id = paid_order(web_stack, "browser-console-ship", style="round", color="silver")
-    sign_in(page, "browser-workshop", app="console", role="Staff", to="/console/?status=IN_PRODUCTION")
+    sign_in(
+        page, "browser-workshop", app="console", role="Staff", to="/console/?status=IN_PRODUCTION"
+    )
     page.get_by_role("heading", name="In production").wait_for()
     row = page.get_by_role("row").filter(has=find_in_queue(page, order_id))
     assert "working days" in row.inner_text()
@@ -122,7 +124,9 @@ def test_staff_ship_an_order_and_record_its_delivery(page: Any, web_stack: Runni
     shoot(page, "console-order-delivered")
 
 
-def test_a_delay_date_in_the_past_is_refused_on_its_field(page: Any, web_stack: RunningStack) -> None:
+def test_a_delay_date_in_the_past_is_refused_on_its_field(
+    page: Any, web_stack: RunningStack
+) -> None:
     order_id = paid_order(web_stack, "browser-console-delay", style="round", color="gold")
     sign_in(page, "browser-workshop", app="console", role="Staff", to=f"/console/orders/{order_id}")
     page.get_by_role("button", name="Record a delay").click()
@@ -134,7 +138,9 @@ def test_a_delay_date_in_the_past_is_refused_on_its_field(page: Any, web_stack: 
     problem.wait_for()
     shoot(page, "console-delay-422")
     # On the date's field: the FormField's error describes its input (aria-describedby).
-    assert "must be a working day after today" in described(dialog.get_by_label("Expected ship date"))
+    assert "must be a working day after today" in described(
+        dialog.get_by_label("Expected ship date")
+    )
     assert staff_read(web_stack, order_id)["delay"] is None
 
 
@@ -186,7 +192,9 @@ def test_staff_see_a_claims_photo_and_approve_a_replacement(
 
     photo = page.get_by_role("img", name=re.compile("Photo evidence"))
     photo.wait_for()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
     shoot(page, "console-claim-evidence")
     page.get_by_role("button", name="Approve", exact=True).click()
     dialog = page.get_by_role("dialog")
