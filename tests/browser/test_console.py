@@ -33,15 +33,24 @@ def staff_read(stack: RunningStack, order_id: str) -> dict[str, Any]:
     return dict(reply.json)
 
 
-def find_in_queue(page: Any, order_id: str) -> Any:
-    """The order's link in the queue shown, paging on with the API's cursors until it is found."""
-    link = page.get_by_role("link", name=order_id, exact=True)
+def loaded(page: Any) -> None:
+    """The table shows its rows: its "Loading …" row (a row too) is gone."""
+    page.get_by_role("table").get_by_role("row").nth(1).wait_for()
+    page.get_by_text(re.compile(r"^Loading the ")).wait_for(state="hidden")
+
+
+def find_on_a_page(page: Any, target: Any) -> Any:
+    """The target in the table shown, paging on with the API's cursors until it is found."""
     for _ in range(20):
-        page.get_by_role("table").get_by_role("row").nth(1).wait_for()
-        if link.count():
-            return link
+        loaded(page)
+        if target.count():
+            return target
         page.get_by_role("button", name="Next page").click()
-    raise AssertionError(f"{order_id} is not in the queue")
+    raise AssertionError(f"not found on any page: {target}")
+
+
+def find_in_queue(page: Any, order_id: str) -> Any:
+    return find_on_a_page(page, page.get_by_role("link", name=order_id, exact=True))
 
 
 def described(control: Any) -> str:
@@ -182,12 +191,7 @@ def test_staff_see_a_claims_photo_and_approve_a_replacement(
     sign_in(page, "browser-claims-desk", app="console", role="Staff")
     page.get_by_role("link", name="Quality claims").click()
     page.get_by_role("heading", name="Quality claims").wait_for()
-    select = page.get_by_role("radio", name=f"Select claim {claim_id}")
-    for _ in range(20):
-        page.get_by_role("table").get_by_role("row").nth(1).wait_for()
-        if select.count():
-            break
-        page.get_by_role("button", name="Next page").click()
+    select = find_on_a_page(page, page.get_by_role("radio", name=f"Select claim {claim_id}"))
     select.check()
 
     photo = page.get_by_role("img", name=re.compile("Photo evidence"))
