@@ -1,4 +1,4 @@
-"""axe-core on every screen of the storefront, the console's shell, and the local sign-in and
+"""axe-core on every screen of the storefront, the console's screens, and the local sign-in and
 pay pages: no serious or critical violation."""
 
 from __future__ import annotations
@@ -81,3 +81,37 @@ def test_the_console_shell_has_no_serious_accessibility_violation(audited: Any) 
     sign_in(audited, "browser-a11y-staff", app="console", role="Staff")
     audited.get_by_role("heading", name="Review queue").wait_for()
     assert serious_violations(audited) == []
+
+
+def test_the_console_screens_have_no_serious_accessibility_violation(
+    audited: Any, web_stack: RunningStack
+) -> None:
+    page = audited
+    order = delivered_order(web_stack, "browser-a11y-console")
+    token = token_for(web_stack, "browser-a11y-console")
+    call(
+        web_stack,
+        "POST",
+        f"/orders/{order['order_id']}/claims",
+        {"reason": "DAMAGED", "description": "Scratched."},
+        token=token,
+    )
+    sign_in(page, "browser-a11y-staff-2", app="console", role="Staff")
+    page.get_by_role("heading", name="Review queue").wait_for()
+    found: dict[str, list[str]] = {}
+    screens = {
+        "production queue": ("/console/?status=IN_PRODUCTION", "In production"),
+        "delivered order": (f"/console/orders/{order['order_id']}", order["order_id"]),
+        "claims": ("/console/claims?status=AWAITING_EVIDENCE", "Quality claims"),
+        "catalog": ("/console/catalog", "Catalog"),
+        "product": ("/console/catalog/signet-ring", "Signet Ring"),
+        "new product": ("/console/catalog/new", "New product"),
+        "design export": ("/console/designs", "Design export"),
+        "erasure": ("/console/erasure", "Customer erasure"),
+    }
+    for name, (path, heading) in screens.items():
+        page.evaluate(GO, path)
+        page.get_by_role("heading", name=heading, exact=True).first.wait_for()
+        page.wait_for_load_state("networkidle")
+        found[name] = serious_violations(page)
+    assert {name: v for name, v in found.items() if v} == {}

@@ -6,7 +6,16 @@ import Button from "@cloudscape-design/components/button";
 import type { ApiError } from "@atelier/api";
 import { useConsole } from "../context";
 
-export function ApiErrorAlert({ error, onReload }: { error: ApiError | null; onReload: () => void }) {
+export function ApiErrorAlert({
+  error,
+  onReload,
+  fieldsShown = false,
+}: {
+  error: ApiError | null;
+  onReload: () => void;
+  /** The 422's field problems are already shown on their fields (FormField errorText). */
+  fieldsShown?: boolean;
+}) {
   const { session } = useConsole();
   if (!error) return null;
   const action =
@@ -18,7 +27,7 @@ export function ApiErrorAlert({ error, onReload }: { error: ApiError | null; onR
   return (
     <Alert type="error" action={action}>
       {error.message}
-      {error.fields.length > 0 && (
+      {!fieldsShown && error.fields.length > 0 && (
         <Box variant="small">{error.fields.map((f) => `${f.field}: ${f.message}`).join("; ")}</Box>
       )}
     </Alert>
