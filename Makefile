@@ -8,7 +8,7 @@ PY313 ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin 2>/dev/null
 
 .PHONY: install run test lint layers format typecheck cfn-lint openapi openapi-check pytest unit \
 	integration e2e fuzz load bench soak build validate deploy-web redrive clean web-install \
-	web-types web-check web-build web-test browser
+	web-types web-check web-build web-test browser screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
@@ -79,6 +79,13 @@ web-test: web-install
 
 web-build: install web-install
 	$(PY) -m infra.local.webapps
+
+## The screenshots in docs/images (docs/web.md, README), as the browser tests take them.
+SCREENS := shop-product-out-of-range shop-order-in-review shop-claim-evidence-verified \
+	console-review-queue console-order-in-review console-surcharge-modal console-claim-evidence \
+	console-catalog
+screenshots: browser
+	for s in $(SCREENS); do cp tests/browser/screenshots/$$s.png docs/images/$$s.png || exit 1; done
 
 ## The web apps in Chromium (Playwright, Debian's /usr/bin/chromium) against a fresh stack.
 browser: install web-install

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO, TypeVar
 
-from bench import coldstart, cost, operations, scale, size, sweep, warm
+from bench import coldstart, cost, operations, scale, size, sweep, warm, web
 from bench.env import ROOT, template_model
 from bench.report import Budget, Table, kib, ms, us
 
@@ -32,7 +32,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["cold", "requests", "sweep", "warm", "size"],
+        choices=["cold", "requests", "sweep", "warm", "size", "web"],
         help="run only these parts (cost needs requests and warm)",
     )
     return parser.parse_args(argv)
@@ -378,6 +378,31 @@ class Bench:
             )
         )
 
+    def web(self, report: web.WebReport) -> None:
+        self.print("== The web apps (JavaScript gzipped; the console's first usable queue) ==")
+        for app, kb in report.js_gzip_kb.items():
+            chunks = report.chunks[app]
+            self.print(f"  {app}: {kb:.0f} KB of JavaScript in {chunks} file{'s' * (chunks > 1)}")
+            limit = web.JS_BUDGET_KB[app]
+            self.budgets.append(
+                Budget(f"web.{app}.js_gzip_kb", f"{kb:.0f}", str(limit), kb <= limit)
+            )
+        timings = ", ".join(f"{ms:.0f}" for ms in report.queue_ms)
+        self.print(
+            f"  sign-in to the review queue's first row, {report.orders} orders on the stack "
+            f"({report.in_review} in review), fresh browser each run: {timings} ms"
+        )
+        self.print()
+        median = report.queue_median_ms
+        self.budgets.append(
+            Budget(
+                "web.console.usable_queue_ms",
+                f"{median:.0f}",
+                str(web.QUEUE_BUDGET_MS),
+                median <= web.QUEUE_BUDGET_MS,
+            )
+        )
+
     def size(self, report: size.SizeReport) -> None:
         origin = f".aws-sam/build of {report.built_at}" if report.built_at else "source folders"
         self.print(f"== Deployment size ({origin}) ==")
@@ -407,7 +432,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     bench = Bench(out, sys.stderr)
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    parts = set(args.only or ["cold", "requests", "sweep", "warm", "size"])
+    parts = set(args.only or ["cold", "requests", "sweep", "warm", "size", "web"])
     # Cold starts first, while nothing else of the bench runs in this process.
     cold = bench.step("cold start", lambda: coldstart.run(args.runs)) if "cold" in parts else None
     counted = bench.step("requests", operations.run) if "requests" in parts else None
@@ -418,6 +443,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     )
     timed = bench.step("warm handlers", lambda: warm.run(args.samples)) if "warm" in parts else None
     sized = bench.step("deployment size", size.run) if "size" in parts else None
+    browsed = bench.step("web apps", web.run) if "web" in parts else None
     costs: list[cost.CostReport] = []
     if counted is not None and timed is not None:
         memory = {spec.name: spec.memory_mb for spec in template_model().functions.values()}
@@ -443,6 +469,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         bench.scale(scale.analyse(counted.lifecycles))
     if sized:
         bench.size(sized)
+    if browsed:
+        bench.web(browsed)
     elapsed = time.perf_counter() - started
     phases = ", ".join(f"{name} {s:.0f} s" for name, s in bench.phase_seconds.items())
     bench.print(f"== Budgets (bench ran {elapsed:.0f} s: {phases}) ==")
