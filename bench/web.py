@@ -11,7 +11,6 @@ and the first `GET /staff/orders` page. Chromium is Debian's (`/usr/bin/chromium
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import statistics
 import time
@@ -28,17 +27,6 @@ QUEUE_BUDGET_MS = 3000
 ORDERS = 300  # placed and paid; every third goes to a designer's review
 RUNS = 5
 ORDER_LINK = re.compile(r"^ord_")
-CHROMIUM = os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass(frozen=True)
@@ -84,7 +72,9 @@ def _time_to_queue(base_url: str, runs: int) -> list[float]:
 
     timings: list[float] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path=webapps.CHROMIUM, args=list(webapps.CHROMIUM_FLAGS)
+        )
         try:
             for run in range(runs):
                 context = browser.new_context(

@@ -29,6 +29,20 @@ from infra.local.messages import HttpRequest, HttpResponse
 log = logging.getLogger("local_stack")
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+# The browser the tests and the bench drive: Debian's Chromium (none can be downloaded here),
+# as root, headless, and quiet on a closed network (without the background-networking flags
+# it floods it with refused connections).
+CHROMIUM = os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 APPS = ("shop", "console")
 SHARED_SOURCES = ("api/src", "package.json", "package-lock.json", "tsconfig.base.json")
 APP_SOURCES = ("src", "public", "index.html", "vite.config.ts", "package.json", "tsconfig.json")

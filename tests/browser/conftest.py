@@ -5,7 +5,6 @@ apps are built first (`npm ci` + `vite build` when stale, as `make run` builds t
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,19 +15,7 @@ import pytest
 from infra.local import webapps
 from infra.local.launcher import RunningStack, StackFailed, start_stack
 
-CHROMIUM = os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium")
-# As root, headless, and quiet on a closed network (without the background-networking flags
-# Chromium floods it with refused connections).
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM, CHROMIUM_FLAGS = webapps.CHROMIUM, list(webapps.CHROMIUM_FLAGS)
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 
