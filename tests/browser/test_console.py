@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -151,6 +152,19 @@ def test_a_delay_date_in_the_past_is_refused_on_its_field(
         dialog.get_by_label("Expected ship date")
     )
     assert staff_read(web_stack, order_id)["delay"] is None
+
+    # A working day two weeks ahead on the stack's clock is taken, and the queue says so.
+    now = date.fromisoformat(call(web_stack, "GET", "/_local/clock").json["now"][:10])
+    expected = now + timedelta(days=14)
+    while expected.weekday() >= 5 or (expected.month, expected.day) in {(12, 25), (1, 1)}:
+        expected += timedelta(days=1)
+    dialog.get_by_label("Expected ship date").fill(expected.strftime("%Y/%m/%d"))
+    dialog.get_by_role("button", name="Record the delay").click()
+    dialog.wait_for(state="hidden")
+    assert staff_read(web_stack, order_id)["delay"]["expected_ship_date"] == expected.isoformat()
+    page.goto("/console/?status=IN_PRODUCTION")
+    row = page.get_by_role("row").filter(has=find_in_queue(page, order_id))
+    assert "Delayed" in row.inner_text()
 
 
 def submitted_claim_with_a_photo(stack: RunningStack, customer: str) -> tuple[str, str]:

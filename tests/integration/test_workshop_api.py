@@ -234,6 +234,10 @@ def test_P7_delay_needs_a_working_day_after_today(api, shop, clock):
     )
     assert good.status == 200, good.raw
     assert good.json["delay"] == {"reason": "Stone late", "expected_ship_date": "2026-12-14"}
+    queue = api.staff("GET", "/staff/orders?status=IN_PRODUCTION").json["items"]
+    assert [(o["delayed"], o["ship_by"]) for o in queue if o["order_id"] == oid] == [
+        (True, "2026-12-14")
+    ]
 
 
 def test_ship_then_deliver_with_time_checks(api, shop, clock):

@@ -1428,6 +1428,11 @@ export interface components {
              * @description Working days from today (shop time) to the watched ship date; 0 on the day itself, negative once late.
              */
             working_days_left: number | null;
+            /**
+             * Delayed
+             * @description Staff recorded a delay (P7): `ship_by` is then the delay's expected date.
+             */
+            delayed: boolean;
             /** Flags */
             flags: string[];
         };

@@ -187,6 +187,9 @@ class StaffOrderSummary(BaseModel):
         description="Working days from today (shop time) to the watched ship date; 0 on the "
         "day itself, negative once late."
     )
+    delayed: bool = Field(
+        description="Staff recorded a delay (P7): `ship_by` is then the delay's expected date."
+    )
     flags: list[str]
 
     @classmethod
@@ -200,6 +203,7 @@ class StaffOrderSummary(BaseModel):
             review_required=order.review.required,
             ship_by=watched.isoformat() if watched else None,
             working_days_left=order.working_days_left(now, calendar),
+            delayed=order.delay is not None,
             flags=list(order.flags),
         )
 

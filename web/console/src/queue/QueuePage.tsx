@@ -31,6 +31,7 @@ const ATTENTION: SelectProps.Option[] = [
   { value: "", label: "All orders on this page" },
   { value: "late", label: "Late" },
   { value: "due", label: "Due within 1 working day" },
+  { value: "delayed", label: "Delayed" },
   { value: "review", label: "Out of range (reviewed)" },
   ...Object.entries(FLAG_LABELS).map(([value, label]) => ({ value, label })),
 ];
@@ -40,6 +41,7 @@ function matches(order: Summary, attention: string): boolean {
   if (attention === "late") return (order.working_days_left ?? 0) < 0;
   if (attention === "due") return order.working_days_left !== null && order.working_days_left <= 1;
   if (attention === "review") return order.review_required;
+  if (attention === "delayed") return order.delayed;
   return order.flags.includes(attention);
 }
 
@@ -106,7 +108,7 @@ export function QueuePage() {
         {
           id: "attention",
           header: "Attention",
-          cell: (o) => <OrderBadges flags={o.flags} late={(o.working_days_left ?? 0) < 0} />,
+          cell: (o) => <OrderBadges flags={o.flags} late={(o.working_days_left ?? 0) < 0} delayed={o.delayed} />,
         },
         { id: "left", header: "Working days left", cell: (o) => <DaysLeft days={o.working_days_left} /> },
         { id: "ship_by", header: "Ship by", cell: (o) => (o.ship_by ? calendarDate(o.ship_by) : "—") },
