@@ -204,6 +204,7 @@ def memory_container(clock: FixedClock, fakes: Fakes) -> bootstrap.Container:
             "PAYMENT_PROVIDER": "sandbox",
             "WEBHOOK_SECRETS": WEBHOOK_SECRET,
             "EVENT_BUS_NAME": "bench",
+            "EVIDENCE_BUCKET": "bench-evidence",
             "EMAIL_FROM": "orders@shop.example.com",
             "STAFF_ALERT_EMAIL": "workshop@shop.example.com",
         }

@@ -24,8 +24,8 @@ from tests.factories import order_body
 
 JS_BUDGET_KB = {"shop": 150, "console": 400}
 QUEUE_BUDGET_MS = 3000
-ORDERS = 300  # placed and paid; every third goes to a designer's review
-RUNS = 5
+ORDERS = 200  # placed and paid; every third goes to a designer's review
+RUNS = 3
 ORDER_LINK = re.compile(r"^ord_")
 
 
