@@ -1,6 +1,6 @@
 // The app's plumbing: the typed client and the session, handed to every page.
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
-import type { Api, Session, User } from "@atelier/api";
+import { href, inApp, navigate as go, subscribe, type Api, type Session, type User } from "@atelier/api";
 
 interface Shop {
   api: Api;
@@ -39,30 +39,19 @@ export function useSignedIn(): User | null {
 // ---------------------------------------------------------------------------- the router
 // A few routes and no dependency: the History API, and <Link> for same-app navigation.
 
-const BASE = import.meta.env.BASE_URL.replace(/\/$/, ""); // "/shop"
-
-function subscribe(listener: () => void): () => void {
-  window.addEventListener("popstate", listener);
-  return () => window.removeEventListener("popstate", listener);
-}
+export { href } from "@atelier/api";
 
 export function usePath(): string {
-  const path = useSyncExternalStore(subscribe, () => window.location.pathname);
-  return path.startsWith(BASE) ? path.slice(BASE.length) || "/" : path;
+  return inApp(useSyncExternalStore(subscribe, () => window.location.pathname));
 }
 
 export function useQuery(): URLSearchParams {
-  const search = useSyncExternalStore(subscribe, () => window.location.search);
-  return new URLSearchParams(search);
+  return new URLSearchParams(useSyncExternalStore(subscribe, () => window.location.search));
 }
 
-export function href(path: string): string {
-  return BASE + path;
-}
-
+/** To another page of the shop, at its top. */
 export function navigate(path: string): void {
-  window.history.pushState(null, "", href(path));
-  window.dispatchEvent(new PopStateEvent("popstate"));
+  go(path);
   window.scrollTo(0, 0);
 }
 

@@ -1,6 +1,6 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { Session, createApi, loadConfig } from "@atelier/api";
+import { connect } from "@atelier/api";
 import { ShopProvider } from "./app";
 import { Shop } from "./shop";
 import "./styles.css";
@@ -8,14 +8,7 @@ import "./styles.css";
 async function start(): Promise<void> {
   const root = createRoot(document.getElementById("root")!);
   try {
-    const config = await loadConfig(import.meta.env.BASE_URL);
-    const session = new Session("shop", config.auth);
-    await session.start();
-    const api = createApi({
-      baseUrl: config.apiBaseUrl,
-      token: () => session.token(),
-      onSessionEnded: () => session.clear(),
-    });
+    const { api, session } = await connect("shop", import.meta.env.BASE_URL);
     root.render(
       <StrictMode>
         <ShopProvider api={api} session={session}>
