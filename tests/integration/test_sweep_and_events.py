@@ -148,12 +148,8 @@ def test_committed_history_reaches_the_bus_once_as_domain_events_without_persona
         assert personal not in text
 
 
-def test_a_failed_put_is_reported_so_lambda_retries_from_that_record(
-    stack, container, place, monkeypatch, bus_queue
-):
-    """Lambda re-sends from the first reported record; consumers dedupe on event_id."""
-    place()
-    place()
+def bus_fails_once(monkeypatch):
+    """The bus refuses the next event, then accepts every one."""
     from atelier.adapters.eventbridge import EventBridgePublisher
     from atelier.domain.errors import ServiceUnavailableError
 
@@ -167,6 +163,15 @@ def test_a_failed_put_is_reported_so_lambda_retries_from_that_record(
         return real_publish(self, event)
 
     monkeypatch.setattr(EventBridgePublisher, "publish", flaky)
+
+
+def test_a_failed_put_is_reported_so_lambda_retries_from_that_record(
+    stack, container, place, monkeypatch, bus_queue
+):
+    """Lambda re-sends from the first reported record; consumers dedupe on event_id."""
+    place()
+    place()
+    bus_fails_once(monkeypatch)
     records, result = relay_stream(stack, container)
     assert len(records) == 2
     first = records[0]["dynamodb"]["SequenceNumber"]
@@ -183,22 +188,11 @@ def test_the_relay_counts_the_business_figures_of_what_it_published_once(
     stack, container, place, monkeypatch, bus_queue
 ):
     """A record the bus refused is not counted; Lambda's retry from it counts it once."""
-    from atelier.adapters.eventbridge import EventBridgePublisher
-    from atelier.domain.errors import ServiceUnavailableError
     from atelier.observability import metrics
 
     place()
     place()
-    real_publish = EventBridgePublisher.publish
-    failures = {"left": 1}
-
-    def flaky(self, event):
-        if failures["left"]:
-            failures["left"] -= 1
-            raise ServiceUnavailableError("bus down")
-        return real_publish(self, event)
-
-    monkeypatch.setattr(EventBridgePublisher, "publish", flaky)
+    bus_fails_once(monkeypatch)
     metrics.clear_metrics()  # metrics are disabled here, so what was counted stays readable
     records, result = relay_stream(stack, container)
     assert result["batchItemFailures"]
