@@ -8,6 +8,7 @@ all three read the template, sign a token, shape a schedule's or S3's event the 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,6 +148,22 @@ def scheduled_event(at: datetime) -> dict[str, Any]:
         "region": REGION,
         "resources": [],
         "detail": {},
+    }
+
+
+def bus_event(detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
+    """What an EventBridge rule hands its target for an event on atelier's bus (each re-send
+    has a new `id`)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": "atelier.orders",
+        "account": ACCOUNT,
+        "time": at,
+        "region": REGION,
+        "resources": [],
+        "detail": detail,
     }
 
 

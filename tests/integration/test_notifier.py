@@ -4,7 +4,6 @@ domain event id, SES through the real adapter, and the local stack's bus deliver
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from atelier.bootstrap import Container
 from atelier.domain.errors import ServiceUnavailableError
 from atelier.domain.events import DomainEvent
 from infra.local.bus import BusDelivery
+from infra.local.inprocess import bus_event as bus_event_of
 from infra.local.runtime import FunctionHost
 from infra.local.template import StackModel
 from tests.factories import order_body, ring
@@ -32,18 +32,7 @@ def sent() -> list[Any]:
 
 
 def envelope(event: DomainEvent) -> dict[str, Any]:
-    """The event as an EventBridge rule hands it to Lambda; every re-send has a new `id`."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": event.event_type,
-        "source": "atelier.orders",
-        "account": ACCOUNT,
-        "time": event.at,
-        "region": REGION,
-        "resources": [],
-        "detail": event.detail(),
-    }
+    return bus_event_of(event.event_type, event.detail(), event.at)
 
 
 def published(container: Container, order_id: str, event_type: str) -> DomainEvent:

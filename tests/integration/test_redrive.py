@@ -27,6 +27,7 @@ from infra.local import emulation
 from infra.local.bus import BusDelivery
 from infra.local.cfn import load_template_file
 from infra.local.inprocess import ACCOUNT, REGION, TEMPLATE, object_created_event, streams_client
+from infra.local.inprocess import bus_event as bus_event_of
 from infra.local.inprocess import read_template as read_local_template
 from infra.local.runtime import FunctionHost, import_handler, module_name_for
 from infra.local.template import StackModel
@@ -220,18 +221,7 @@ def emails() -> list[Any]:
 
 
 def bus_event(event: DomainEvent) -> dict[str, Any]:
-    """The event as the rule hands it to the target (every re-send has a new `id`)."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": event.event_type,
-        "source": "atelier.orders",
-        "account": ACCOUNT,
-        "time": event.at,
-        "region": REGION,
-        "resources": [],
-        "detail": event.detail(),
-    }
+    return bus_event_of(event.event_type, event.detail(), event.at)
 
 
 def function_arn(function_name: str, qualifier: str = "") -> str:
